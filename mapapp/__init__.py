@@ -1,0 +1,88 @@
+"""The application factory: configuration, extensions, blueprints, error handlers, commands."""
+
+from flask import Flask, request
+
+from mapapp.config import load_config
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """Build the Flask app; `config` is a mapping applied last (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_hooks(app)
+    return app
+
+
+def register_extensions(app):
+    """Bind the extensions to the app and prepare the database engine."""
+    from mapapp import models  # noqa: F401  (registers the tables)
+    from mapapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from mapapp.spatial import configure_engine, engine_options
+
+    options = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **options, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    }
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def register_blueprints(app):
+    """Attach one blueprint per audience."""
+    from mapapp.api import bp as api_bp
+    from mapapp.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_errorhandlers(app):
+    """Answer errors as JSON or HTML, rolling back the session first."""
+    from mapapp.errors import register
+
+    register(app)
+
+
+def register_commands(app):
+    """Add the flask CLI commands."""
+    from mapapp.cli import register
+
+    register(app)
+
+
+def register_hooks(app):
+    """Add security headers and template helpers."""
+    from mapapp.security import csp_nonce, set_security_headers
+
+    app.after_request(set_security_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["current_locale"] = select_locale
+
+
+def select_locale():
+    """Pick the language: ?lang=, then the lang cookie, then Korean."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    for value in (request.args.get("lang"), request.cookies.get("lang")):
+        if value in languages:
+            return value
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

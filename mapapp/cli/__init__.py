@@ -1,0 +1,21 @@
+"""Flask CLI commands for set-up and administration."""
+
+import click
+from flask_migrate import upgrade
+
+from mapapp.cli.demo import demo
+from mapapp.cli.geodata import geodata
+
+
+@click.command("init-db")
+def init_db():
+    """Create or upgrade the database schema (runs the migrations)."""
+    upgrade()
+    click.echo("database is at the latest migration")
+
+
+def register(app):
+    """Attach the commands to the app's CLI."""
+    app.cli.add_command(init_db)
+    app.cli.add_command(geodata)
+    app.cli.add_command(demo)

@@ -1,0 +1,65 @@
+"""Configuration in layers: defaults, then the instance file, then MAPAPP_* environment variables."""
+
+import os
+import secrets
+from pathlib import Path
+
+# Values that must never be used as a production secret.
+KNOWN_BAD_SECRETS = {"", "dev", "changeme", "secret", "change-me", "development"}
+
+
+class Defaults:
+    """Safe defaults for local development; production overrides them through the environment."""
+
+    ENV_NAME = "development"  # "development", "testing" or "production"
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None  # default: SpatiaLite file in the instance folder
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_RECORD_QUERIES = False
+    REDIS_URL = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAX_CONTENT_LENGTH = 64 * 1024  # tips are text; nothing large is ever accepted
+    BABEL_DEFAULT_LOCALE = "ko"
+    LANGUAGES = ("ko", "en")
+    TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    TILE_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+    REQUIRED_APPROVALS = 2
+    TIP_RETENTION_DAYS = 90
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+    SESSION_COOKIE_SECURE = True
+    JSON_SORT_KEYS = False
+
+
+def load_config(app, overrides=None):
+    """Fill app.config from defaults, the instance file, MAPAPP_* env vars and the given mapping."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("mapapp.cfg", silent=True)
+    app.config.from_prefixed_env("MAPAPP")
+    # The conventional unprefixed names win only when the prefixed ones are absent.
+    for name, key in (("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"), ("REDIS_URL", "REDIS_URL")):
+        if os.environ.get(name) and not os.environ.get(f"MAPAPP_{key}"):
+            app.config[key] = os.environ[name]
+    if overrides:
+        app.config.update(overrides)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        db_file = Path(app.instance_path) / "mapapp.sqlite"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    _settle_secret_key(app)
+
+
+def _settle_secret_key(app):
+    """Refuse to run production on a missing or known secret; generate one in development."""
+    key = app.config.get("SECRET_KEY")
+    if app.config["ENV_NAME"] == "production":
+        if not key or key in KNOWN_BAD_SECRETS or len(key) < 32:
+            raise RuntimeError(
+                "MAPAPP_SECRET_KEY must be set to a random value of at least 32 characters in "
+                'production, e.g. python -c "import secrets; print(secrets.token_hex(32))"'
+            )
+        return
+    if not key:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)

@@ -1,0 +1,125 @@
+"""Tips (never public), incidents (public once verified) and correction requests."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mapapp.extensions import db
+from mapapp.models.base import UTCDateTime, choice, utcnow
+
+REPORT_STATUSES = ("pending", "approved", "rejected", "merged", "spam")
+REPORT_CATEGORIES = ("chatroom_sharing", "threats", "other")
+TIPSTER_ROLES = ("affected", "witness", "parent_teacher", "other")
+INCIDENT_STATUSES = ("draft", "published", "hidden", "retracted")
+# From weakest to strongest; the public sees the level and what it means.
+VERIFICATION_LEVELS = ("tips_only", "media_reported", "officially_confirmed")
+CORRECTION_STATUSES = ("pending", "accepted", "rejected")
+
+
+class Report(db.Model):
+    """An anonymous tip. No IP address, no user agent, no upload: only what the form asks."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    # When the institution is not in the gazetteer, the tipster names it in free text.
+    institution_text: Mapped[str | None] = mapped_column(String(200))
+    sido_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    sigungu_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    pin_lon: Mapped[float | None] = mapped_column(Float)
+    pin_lat: Mapped[float | None] = mapped_column(Float)
+    occurred_month: Mapped[date] = mapped_column(Date)  # first day of the month
+    occurred_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str] = mapped_column(choice(*REPORT_CATEGORIES))
+    tipster_role: Mapped[str | None] = mapped_column(choice(*TIPSTER_ROLES))
+    description: Mapped[str | None] = mapped_column(Text)  # never public; purged after decision
+    source_url: Mapped[str | None] = mapped_column(String(500))  # never fetched by the server
+    personal_data_flags: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(choice(*REPORT_STATUSES), default="pending", index=True)
+    receipt_lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    receipt_hash: Mapped[str] = mapped_column(String(200))
+    reply: Mapped[str | None] = mapped_column(String(500))  # moderators' short answer
+    decision_reason: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    institution = relationship("Institution")
+
+
+class Incident(db.Model):
+    """What the public sees: an institution, a period, a verification level and a summary."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    status: Mapped[str] = mapped_column(choice(*INCIDENT_STATUSES), default="draft", index=True)
+    verification_level: Mapped[str] = mapped_column(
+        choice(*VERIFICATION_LEVELS), default="tips_only", index=True
+    )
+    verification_basis: Mapped[str | None] = mapped_column(Text)  # moderators only
+    public_summary_ko: Mapped[str | None] = mapped_column(Text)
+    public_summary_en: Mapped[str | None] = mapped_column(Text)
+    public_sources: Mapped[list] = mapped_column(JSON, default=list)
+    first_reported_month: Mapped[date] = mapped_column(Date, index=True)
+    last_reported_month: Mapped[date] = mapped_column(Date, index=True)
+    report_count: Mapped[int] = mapped_column(Integer, default=0)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    hidden_reason: Mapped[str | None] = mapped_column(String(200))
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retraction_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    institution = relationship("Institution")
+
+
+class IncidentApproval(db.Model):
+    """One moderator's approval of an incident; publishing needs REQUIRED_APPROVALS of them."""
+
+    __tablename__ = "incident_approvals"
+    __table_args__ = (UniqueConstraint("incident_id", "moderator_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CorrectionRequest(db.Model):
+    """An institution's (or anyone's) request to correct or take down an incident."""
+
+    __tablename__ = "correction_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    requester_institution: Mapped[str | None] = mapped_column(String(200))
+    requester_role: Mapped[str | None] = mapped_column(String(100))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(choice(*CORRECTION_STATUSES), default="pending", index=True)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,76 @@
+"""Response headers, CSP nonces and the privacy-preserving rate-limit key.
+
+This is the only module that reads the client's address, and it only ever turns it into an
+HMAC whose key lives in memory and changes every day.
+"""
+
+import hashlib
+import hmac
+import secrets
+import time
+from urllib.parse import urlsplit
+
+from flask import current_app, g, request
+
+# Made once per process; with gunicorn's preload_app every worker shares it, so the same client
+# gets the same limiter key in every worker. It is never written anywhere.
+_SEED = secrets.token_bytes(32)
+DAY = 86400
+
+
+def daily_key(now=None):
+    """Return today's HMAC key, derived from the in-memory seed and the UTC day number."""
+    day = int((time.time() if now is None else now) // DAY)
+    return hmac.new(_SEED, str(day).encode(), hashlib.sha256).digest()
+
+
+def client_fingerprint(now=None):
+    """Return HMAC(client address) under today's key: the only form in which we keep it."""
+    address = (request.remote_addr or "").encode()
+    return hmac.new(daily_key(now), address, hashlib.sha256).hexdigest()[:32]
+
+
+def limiter_key():
+    """Key function for Flask-Limiter."""
+    return client_fingerprint()
+
+
+def csp_nonce():
+    """Return this request's CSP nonce, creating it on first use."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce):
+    """Build the CSP: our own origin, plus the configured tile host for images only."""
+    tile = urlsplit(current_app.config["TILE_URL"].replace("{", "").replace("}", ""))
+    tile_origin = f"{tile.scheme}://{tile.netloc}" if tile.netloc else ""
+    img = " ".join(part for part in ("'self'", "data:", tile_origin) if part)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            f"style-src 'self' 'nonce-{nonce}'",
+            f"img-src {img}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def set_security_headers(response):
+    """Add the headers every response carries."""
+    response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self)"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config["ENV_NAME"] == "production":
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response

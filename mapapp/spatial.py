@@ -1,0 +1,126 @@
+"""The few calls that differ between SpatiaLite and PostGIS, in one place."""
+
+import os
+import sqlite3
+
+from sqlalchemy import event, func, literal_column, select, text
+
+SRID = 4326
+# Bounds of South Korea with a margin (Dokdo, Marado, the northern border).
+KOREA_BOUNDS = (124.0, 32.8, 132.0, 38.9)
+
+
+class SpatialiteMissing(RuntimeError):
+    """SQLite cannot load the SpatiaLite extension on this machine."""
+
+
+def sqlite_dbapi():
+    """Return a DB-API module able to load extensions: the stdlib's if it can, else pysqlite3."""
+    if hasattr(sqlite3.Connection, "enable_load_extension"):
+        return sqlite3
+    try:
+        import pysqlite3.dbapi2 as module
+    except ImportError as exc:
+        raise SpatialiteMissing(
+            "This Python's sqlite3 cannot load extensions: pip install pysqlite3-binary "
+            "(or use a Python built with --enable-loadable-sqlite-extensions)."
+        ) from exc
+    return module
+
+
+def engine_options(uri):
+    """Return create_engine options for the database URI."""
+    if uri.startswith("sqlite"):
+        return {"module": sqlite_dbapi(), "connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def configure_engine(engine):
+    """Attach the per-connection set-up that SpatiaLite needs (PostGIS needs none)."""
+    if engine.dialect.name != "sqlite":
+        return
+    event.listen(engine, "connect", _prepare_sqlite_connection)
+    # pysqlite's own implicit transactions break SAVEPOINT; emit BEGIN ourselves instead.
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+
+
+def _prepare_sqlite_connection(dbapi_conn, _record):
+    """Load mod_spatialite, set pragmas and create the spatial metadata tables if missing."""
+    dbapi_conn.isolation_level = None
+    library = os.environ.get("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+    try:
+        dbapi_conn.enable_load_extension(True)
+        dbapi_conn.load_extension(library)
+        dbapi_conn.enable_load_extension(False)
+    except Exception as exc:  # the driver raises OperationalError or AttributeError
+        raise SpatialiteMissing(
+            f"Cannot load SpatiaLite ({library}): {exc}. Install it with "
+            "'apt-get install libsqlite3-mod-spatialite' or set SPATIALITE_LIBRARY_PATH."
+        ) from exc
+    cursor = dbapi_conn.cursor()
+    if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    if cursor.execute("SELECT CheckSpatialMetaData()").fetchone()[0] < 1:
+        cursor.execute("SELECT InitSpatialMetaData(1, 'WGS84')")
+    cursor.close()
+
+
+def point(lon, lat):
+    """Return a SQL point expression in WGS84 that both backends understand."""
+    return func.ST_GeomFromText(f"POINT({float(lon)!r} {float(lat)!r})", SRID)
+
+
+def envelope(west, south, east, north):
+    """Return a SQL rectangle expression in WGS84."""
+    return func.BuildMbr(west, south, east, north, SRID)
+
+
+def in_bbox(session, column, bbox):
+    """Return a WHERE clause keeping rows whose geometry meets the box, using the spatial index."""
+    west, south, east, north = (float(v) for v in bbox)
+    if session.get_bind().dialect.name == "postgresql":
+        box = func.ST_MakeEnvelope(west, south, east, north, SRID)
+        return column.op("&&")(box)
+    # SpatiaLite keeps its index in an R*Tree table; ask it for candidates, then test exactly.
+    ids = _rtree_candidates(column, (west, south, east, north))
+    exact = func.MbrIntersects(column, envelope(west, south, east, north)) == 1
+    return _rowid(column).in_(ids) & exact
+
+
+def contains_point(session, column, lon, lat):
+    """Return a WHERE clause keeping rows whose polygon contains the point (index-assisted)."""
+    where = func.ST_Contains(column, point(lon, lat))
+    if session.get_bind().dialect.name == "postgresql":
+        return where  # PostGIS adds the && index test to ST_Contains by itself
+    ids = _rtree_candidates(column, (lon, lat, lon, lat))
+    return _rowid(column).in_(ids) & (where == 1)
+
+
+def _rowid(column):
+    """Return the SpatiaLite row id of the column's table."""
+    return literal_column(f'"{column.table.name}".rowid')
+
+
+def _rtree_candidates(column, bbox):
+    """Select the row ids that SpatiaLite's R*Tree index gives for a box."""
+    west, south, east, north = bbox
+    index = f'"idx_{column.table.name}_{column.name}"'
+    return select(literal_column("pkid")).select_from(text(index)).where(
+        literal_column("xmin") <= east,
+        literal_column("xmax") >= west,
+        literal_column("ymin") <= north,
+        literal_column("ymax") >= south,
+    )
+
+
+def valid_korea_point(lon, lat):
+    """Tell whether a coordinate pair is finite and inside Korea's bounds."""
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        return False
+    west, south, east, north = KOREA_BOUNDS
+    return west <= lon <= east and south <= lat <= north
