@@ -21,7 +21,9 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "data"
 TOLERANCE = 0.003  # degrees; keeps every school inside the polygon it was in before
 PRECISION = 1e-5  # about one metre
-K12_KINDS = {"초등학교": "elementary", "중학교": "middle", "고등학교": "high", "특수학교": "special"}
+K12_KINDS = {
+    "초등학교": "elementary", "중학교": "middle", "고등학교": "high", "특수학교": "special",
+}
 UNIVERSITY_LEVELS = {"대학", "전문대학"}  # graduate schools (대학원) are not wanted
 CAMPUS_NAMES = {"제2캠퍼": "제2캠퍼스", "제3캠퍼": "제3캠퍼스", "제4캠퍼": "제4캠퍼스"}
 

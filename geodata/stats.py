@@ -12,7 +12,9 @@ def gazetteer_stats(session):
     kinds = dict(session.execute(
         select(Institution.kind, func.count()).where(active).group_by(Institution.kind)
     ).all())
-    names = dict(session.execute(select(Region.code, Region.name_ko).where(Region.level == SIDO)).all())
+    names = dict(session.execute(
+        select(Region.code, Region.name_ko).where(Region.level == SIDO)
+    ).all())
     by_sido = {}
     rows = session.execute(
         select(Institution.sido_code, Institution.kind, func.count())
@@ -23,7 +25,8 @@ def gazetteer_stats(session):
         entry[kind] = count
     total = sum(kinds.values())
     outside = session.scalar(
-        select(func.count()).select_from(Institution).where(active, Institution.sigungu_code.is_(None))
+        select(func.count()).select_from(Institution)
+        .where(active, Institution.sigungu_code.is_(None))
     )
     approximate = session.scalar(
         select(func.count()).select_from(Institution)

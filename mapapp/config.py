@@ -1,4 +1,4 @@
-"""Configuration in layers: defaults, then the instance file, then MAPAPP_* environment variables."""
+"""Configuration in layers: defaults, the instance file, then MAPAPP_* environment variables."""
 
 import os
 import secrets

@@ -107,4 +107,5 @@ def clear(session):
 
 def present(session):
     """Tell whether any demo incident exists."""
-    return session.scalar(select(Incident.id).where(Incident.is_demo.is_(True)).limit(1)) is not None
+    first = session.scalar(select(Incident.id).where(Incident.is_demo.is_(True)).limit(1))
+    return first is not None
