@@ -27,7 +27,7 @@ def create_app(config=None):
 def register_extensions(app):
     """Bind the extensions to the app and prepare the database engine."""
     from mapapp import models  # noqa: F401  (registers the tables)
-    from mapapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from mapapp.extensions import babel, csrf, db, limiter, migrate
     from mapapp.spatial import configure_engine, engine_options
 
     options = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -42,7 +42,6 @@ def register_extensions(app):
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     limiter.init_app(app)
-    login_manager.init_app(app)
 
 
 def register_blueprints(app):

@@ -10,7 +10,7 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import current_app, g, request
+from flask import current_app, request
 
 # Made once per process; with gunicorn's preload_app every worker shares it, so the same client
 # gets the same limiter key in every worker. It is never written anywhere.
@@ -36,10 +36,11 @@ def limiter_key():
 
 
 def csp_nonce():
-    """Return this request's CSP nonce, creating it on first use."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(18)
-    return g.csp_nonce
+    """Return this request's CSP nonce, creating it on first use (kept on the request itself)."""
+    nonce = request.environ.get("mapapp.csp_nonce")
+    if nonce is None:
+        nonce = request.environ["mapapp.csp_nonce"] = secrets.token_urlsafe(18)
+    return nonce
 
 
 def content_security_policy(nonce):

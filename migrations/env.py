@@ -8,6 +8,7 @@ from flask import current_app
 from geoalchemy2 import alembic_helpers
 
 from mapapp.models.base import UTCDateTime
+from mapapp.schema import include_object
 
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -17,17 +18,6 @@ target_db = current_app.extensions["migrate"].db
 engine = target_db.engine
 config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False)
                        .replace("%", "%%"))
-
-
-def include_object(obj, name, obj_type, reflected, compare_to):
-    """Leave out the spatial extensions' own tables (SpatiaLite has dozens) and their indexes.
-
-    A reflected table that no model describes is someone else's; a table dropped from the
-    models therefore needs its drop_table written by hand.
-    """
-    if obj_type == "table" and reflected and name not in target_db.metadata.tables:
-        return False
-    return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
 
 
 def process_revision_directives(context_, revision, directives):

@@ -4,10 +4,12 @@ import json
 import time
 
 import click
+from sqlalchemy import select
 
 from geodata.loader import load_all
 from geodata.stats import format_stats, gazetteer_stats
 from mapapp.extensions import db
+from mapapp.models import Institution
 
 
 @click.group()
@@ -16,8 +18,12 @@ def geodata():
 
 
 @geodata.command("load")
-def load():
+@click.option("--if-empty", is_flag=True, help="Do nothing when institutions are loaded already.")
+def load(if_empty):
     """Load (or refresh) the 시/도, 시/군/구 and institutions; safe to run again."""
+    if if_empty and db.session.scalar(select(Institution.id).limit(1)) is not None:
+        click.echo("gazetteer present; nothing loaded (run without --if-empty to refresh)")
+        return
     started = time.perf_counter()
     try:
         result = load_all(db.session)

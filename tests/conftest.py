@@ -1,0 +1,136 @@
+"""Fixtures: every test that uses `app` runs once on SpatiaLite and once on PostGIS.
+
+The PostGIS run uses a throwaway database created from MAPAPP_TEST_POSTGRES (an admin URL;
+`./dev test` sets it) and dropped at the end. It fails rather than skips when PostgreSQL is
+unreachable, unless `--db sqlite` is given.
+"""
+
+import os
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from geodata.loader import load_all
+from mapapp import create_app
+from mapapp.extensions import db
+
+BACKENDS = ("sqlite", "postgis")
+TEST_CONFIG = {
+    "ENV_NAME": "testing",
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
+    "SESSION_COOKIE_SECURE": False,
+}
+
+
+def pytest_addoption(parser):
+    """Add --db to choose the backends."""
+    parser.addoption("--db", choices=(*BACKENDS, "both"), default="both",
+                     help="which database backends to run the suite on")
+
+
+def pytest_generate_tests(metafunc):
+    """Run every test that needs a backend once per selected backend (or its only one)."""
+    if "backend" in metafunc.fixturenames:
+        choice = metafunc.config.getoption("--db")
+        selected = BACKENDS if choice == "both" else (choice,)
+        for only in BACKENDS:
+            if metafunc.definition.get_closest_marker(f"{only}_only"):
+                selected = tuple(b for b in selected if b == only)
+        metafunc.parametrize("backend", selected, scope="session", indirect=True)
+
+
+@pytest.fixture(scope="session")
+def backend(request):
+    """The backend name of this run."""
+    return request.param
+
+
+def postgres_admin_url():
+    """Return the admin URL for creating throwaway PostGIS databases."""
+    user = os.environ.get("USER") or "postgres"
+    default = f"postgresql+psycopg://{user}@/postgres?host=/var/run/postgresql"
+    return os.environ.get("MAPAPP_TEST_POSTGRES", default)
+
+
+@contextmanager
+def throwaway_database(backend, folder):
+    """Yield the URL of a new empty database, dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / f'{uuid.uuid4().hex[:8]}.sqlite'}"
+        return
+    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"mapapp_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001  (any failure here means no PostGIS run)
+        pytest.fail(f"PostgreSQL unreachable at {postgres_admin_url()}: {exc}. "
+                    "Run the suite with ./dev test, or pass --db sqlite.")
+    url = make_url(postgres_admin_url()).set(database=name)
+    setup = create_engine(url)
+    with setup.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    setup.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory):
+    """The database shared by this backend's run."""
+    with throwaway_database(backend, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """An app on a migrated database holding the full gazetteer."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+        load_all(db.session)
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    """A database session whose work is rolled back after the test (commits become savepoints)."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        scoped = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        saved, db.session = db.session, scoped
+        try:
+            yield scoped
+        finally:
+            scoped.remove()
+            db.session = saved
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, session):
+    """A test client whose requests share the rolled-back session."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, session):
+    """A CLI runner whose commands share the rolled-back session."""
+    return app.test_cli_runner()

@@ -1,0 +1,138 @@
+"""Home page, health endpoint, error handlers and headers."""
+
+import re
+
+import pytest
+from flask import abort
+from sqlalchemy import select
+
+from mapapp import create_app
+from mapapp.extensions import db
+from mapapp.models import Moderator
+from tests.conftest import TEST_CONFIG
+
+
+def test_home_page_shows_the_gazetteer_and_support_lines(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<html lang="ko">' in html
+    institutions = re.search(r'data-testid="institutions">(\d+)<', html).group(1)
+    assert int(institutions) >= 12_000
+    for line in ("02-735-8994", "1366", "02-815-0382", "112", "1377", "117"):
+        assert line in html
+
+
+def test_korean_by_default(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "지금 도움이 필요하신가요?" in html
+    assert "딥페이크 성범죄 피해 지도" in html
+
+
+def test_english_on_request(client):
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "Need help now?" in html
+
+
+def test_healthz_ok(client):
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json == {"status": "ok", "database": "ok"}
+
+
+def unreachable_database(backend, tmp_path):
+    """Return a URI whose database cannot be opened on this backend."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path}/missing-dir/db.sqlite"
+    return "postgresql+psycopg://nobody@127.0.0.1:9/nowhere?connect_timeout=2"
+
+
+def test_healthz_reports_degraded_when_the_database_is_down(backend, tmp_path):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI":
+                      unreachable_database(backend, tmp_path)})
+    answer = app.test_client().get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json["status"] == "degraded"
+
+
+def test_pages_answer_503_not_500_when_the_database_is_down(backend, tmp_path):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI":
+                      unreachable_database(backend, tmp_path)})
+    answer = app.test_client().get("/")
+    assert answer.status_code == 503
+    assert "unavailable" in answer.get_data(as_text=True)
+
+
+def test_404_as_html_and_as_json(client):
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "Need help now?" in page.get_data(as_text=True) or "02-735-8994" in page.get_data(
+        as_text=True)
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.json["error"] == "Not Found"
+    wants_json = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert wants_json.mimetype == "application/json"
+
+
+@pytest.fixture
+def failing_app(database_url):
+    """An app with routes that fail after adding a row, to test rollback on errors."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+
+    @app.get("/boom")
+    def boom():
+        db.session.add(Moderator(username="should-not-persist", password_hash="x"))
+        db.session.flush()
+        raise RuntimeError("unexpected")
+
+    @app.get("/gone")
+    def gone():
+        abort(503)
+
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_unexpected_error_is_a_500_page_and_the_session_is_rolled_back(failing_app):
+    client = failing_app.test_client()
+    page = client.get("/boom")
+    assert page.status_code == 500
+    assert "unexpected" not in page.get_data(as_text=True)  # no internals shown
+    assert client.get("/boom", headers={"Accept": "application/json"}).json["error"] == (
+        "Internal Server Error")
+    with failing_app.app_context():
+        found = db.session.scalar(select(Moderator).where(Moderator.username ==
+                                                          "should-not-persist"))
+        assert found is None
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/", "/healthz", "/no-such-page"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+        assert re.search(r"script-src 'self' 'nonce-[\w-]{20,}'", csp)
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_csp_nonce_is_new_for_every_request(client):
+    nonce = re.compile(r"'nonce-([\w-]+)'")
+    first = nonce.search(client.get("/").headers["Content-Security-Policy"]).group(1)
+    second = nonce.search(client.get("/").headers["Content-Security-Policy"]).group(1)
+    assert first != second
+
+
+def test_csp_allows_the_configured_tile_host_for_images_only(client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://tile.openstreetmap.org" in csp
+    other = [part for part in csp.split(";") if "tile.openstreetmap.org" in part]
+    assert len(other) == 1
+
+
+def test_home_page_loads_nothing_from_other_origins(client):
+    html = client.get("/").get_data(as_text=True)
+    assert not re.search(r'(src|href)="(https?:)?//', html)
