@@ -32,7 +32,7 @@ def measure(backend, incidents):
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from geodata.loader import LoadResult, load_regions, place_rows, gazetteer_rows
+    from geodata.loader import LoadResult, gazetteer_rows, load_regions, place_rows
     from mapapp import create_app, demo
     from mapapp.extensions import db
     from tests.conftest import TEST_CONFIG, throwaway_database
