@@ -134,3 +134,28 @@ def client(app, session):
 def runner(app, session):
     """A CLI runner whose commands share the rolled-back session."""
     return app.test_cli_runner()
+
+
+def pytest_report_header(config):
+    """Say which backends this run covers."""
+    choice = config.getoption("--db")
+    chosen = BACKENDS if choice == "both" else (choice,)
+    names = {"sqlite": "SpatiaLite (SQLite)", "postgis": "PostGIS (PostgreSQL)"}
+    return "database backends: " + ", ".join(names[b] for b in chosen)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many tests passed and failed on each backend."""
+    tally = {}
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if report.when != "call" and outcome != "error":
+                continue
+            for name in BACKENDS:
+                if f"[{name}" in report.nodeid or f"-{name}]" in report.nodeid:
+                    tally.setdefault(name, {}).setdefault(outcome, 0)
+                    tally[name][outcome] += 1
+    for name in BACKENDS:
+        if name in tally:
+            counts = ", ".join(f"{n} {o}" for o, n in sorted(tally[name].items()))
+            terminalreporter.write_line(f"backend {name}: {counts}")
