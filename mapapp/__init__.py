@@ -69,8 +69,9 @@ def register_commands(app):
 
 def register_hooks(app):
     """Add security headers and template helpers."""
-    from mapapp.security import csp_nonce, set_security_headers
+    from mapapp.security import csp_nonce, set_security_headers, silence_request_logs
 
+    silence_request_logs()
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["current_locale"] = select_locale

@@ -6,6 +6,8 @@ HMAC whose key lives in memory and changes every day.
 
 import hashlib
 import hmac
+import logging
+import re
 import secrets
 import time
 from urllib.parse import urlsplit
@@ -28,6 +30,23 @@ def client_fingerprint(now=None):
     """Return HMAC(client address) under today's key: the only form in which we keep it."""
     address = (request.remote_addr or "").encode()
     return hmac.new(daily_key(now), address, hashlib.sha256).hexdigest()[:32]
+
+
+class DropRequestLines(logging.Filter):
+    """Drop the development server's per-request lines, which start with the client address."""
+
+    REQUEST_LINE = re.compile(r'^\S+ - - \[[^]]*\] "')
+
+    def filter(self, record):
+        """Keep the record unless it is a request line."""
+        return not self.REQUEST_LINE.match(record.getMessage())
+
+
+def silence_request_logs():
+    """Keep `flask run` from logging client addresses."""
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DropRequestLines) for f in werkzeug.filters):
+        werkzeug.addFilter(DropRequestLines())
 
 
 def limiter_key():

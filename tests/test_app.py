@@ -136,3 +136,19 @@ def test_csp_allows_the_configured_tile_host_for_images_only(client):
 def test_home_page_loads_nothing_from_other_origins(client):
     html = client.get("/").get_data(as_text=True)
     assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_development_server_request_lines_are_dropped(app):
+    import logging
+
+    from mapapp.security import DropRequestLines
+
+    werkzeug = logging.getLogger("werkzeug")
+    assert any(isinstance(f, DropRequestLines) for f in werkzeug.filters)
+    line = logging.LogRecord("werkzeug", logging.INFO, __file__, 1,
+                             '203.0.113.7 - - [22/Nov/2026 02:01:13] "%s" %s %s',
+                             ("GET / HTTP/1.1", "200", "-"), None)
+    startup = logging.LogRecord("werkzeug", logging.INFO, __file__, 1,
+                                " * Running on http://127.0.0.1:5000", (), None)
+    assert not werkzeug.filter(line)
+    assert werkzeug.filter(startup)
