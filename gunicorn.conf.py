@@ -18,6 +18,7 @@ loglevel = "warning"
 def post_fork(server, worker):
     """Give each worker its own database connections (none may cross a fork)."""
     from mapapp.extensions import db
+    from wsgi import app  # already imported by the master (preload_app)
 
-    with worker.app.wsgi.app_context():
+    with app.app_context():
         db.engine.dispose(close=False)
