@@ -48,9 +48,11 @@ def register_blueprints(app):
     """Attach one blueprint per audience."""
     from mapapp.api import bp as api_bp
     from mapapp.public import bp as public_bp
+    from mapapp.reports import bp as reports_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(reports_bp)
 
 
 def register_errorhandlers(app):

@@ -23,6 +23,18 @@ class Defaults:
     LANGUAGES = ("ko", "en")
     TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     TILE_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+    RATELIMIT_HEADERS_ENABLED = True
+    # A Redis outage falls back to per-process memory instead of failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    TIP_RATE_LIMIT = "5/hour;20/day"  # per client (HMAC of the address)
+    TIP_GLOBAL_LIMIT = "600/minute"  # all clients together
+    STATUS_RATE_LIMIT = "10/hour"  # receipt lookups, against guessing
+    TIP_MIN_FILL_SECONDS = 4  # a faster form is a bot; it gets a success page, nothing is stored
+    # argon2id cost for receipt codes: a 16-digit random code needs less than a password, and
+    # tips must be cheap enough for a surge (about 3 ms here; see docs/benchmarks.md).
+    RECEIPT_ARGON2 = {"time_cost": 1, "memory_cost": 4096, "parallelism": 1}
+    WTF_CSRF_TIME_LIMIT = 6 * 3600  # a frightened tipster may take a long time to write
     REQUIRED_APPROVALS = 2
     TIP_RETENTION_DAYS = 90
     SESSION_COOKIE_HTTPONLY = True

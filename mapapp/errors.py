@@ -1,6 +1,8 @@
 """Error handlers: roll back, then answer in the form the client asked for."""
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -31,6 +33,27 @@ def handle_http_error(error):
     return render_error(error)
 
 
+def handle_csrf_error(error):
+    """An expired or missing CSRF token on the tip form re-renders it with the input kept."""
+    if request.blueprint == "reports" and request.endpoint == "reports.tip":
+        from mapapp.reports.forms import TipForm
+        from mapapp.reports.views import render_form
+
+        form = TipForm()  # not validated: keeps what was posted, renders a fresh token
+        form.form_errors.append(_("Your session expired. Please check your answers and send "
+                                  "again; nothing you typed was lost."))
+        form.started.data = None
+        return render_form(form, status=400)
+    return render_error(error)
+
+
+def handle_too_many(error):
+    """A friendly 429 in the visitor's language."""
+    error.description = _("Too many requests from your connection. Please wait a while and try "
+                          "again. If you are in danger, call 112.")
+    return render_error(error)
+
+
 def handle_database_down(error):
     """A database we cannot reach is a 503, not a 500."""
     db.session.rollback()
@@ -38,13 +61,16 @@ def handle_database_down(error):
 
 
 def handle_unexpected(error):
-    """Anything else is a 500 with no details for the client."""
+    """Anything else is a 500 with no details for the client (the log gets the traceback)."""
     db.session.rollback()
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return render_error(InternalServerError())
 
 
 def register(app):
     """Attach the handlers to the app."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(429, handle_too_many)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)

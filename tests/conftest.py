@@ -13,10 +13,11 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from geodata.loader import load_all
 from mapapp import create_app
-from mapapp.extensions import db
+from mapapp.extensions import db, limiter
 
 BACKENDS = ("sqlite", "postgis")
 TEST_CONFIG = {
@@ -24,6 +25,10 @@ TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
     "SESSION_COOKIE_SECURE": False,
+    # High limits so ordinary tests never meet them; the rate-limit tests lower them.
+    "TIP_RATE_LIMIT": "1000/hour",
+    "TIP_GLOBAL_LIMIT": "10000/minute",
+    "STATUS_RATE_LIMIT": "1000/hour",
 }
 
 
@@ -107,26 +112,30 @@ def app(database_url):
 
 @pytest.fixture
 def session(app):
-    """A database session whose work is rolled back after the test (commits become savepoints)."""
+    """A database session whose work is rolled back after the test (commits become savepoints).
+
+    No app context stays pushed, so every request in the test gets its own, as in production.
+    """
     with app.app_context():
         connection = db.engine.connect()
-        outer = connection.begin()
-        scoped = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
-        )
-        saved, db.session = db.session, scoped
-        try:
-            yield scoped
-        finally:
-            scoped.remove()
-            db.session = saved
-            outer.rollback()
-            connection.close()
+    outer = connection.begin()
+    # A plain SQLAlchemy session: Flask-SQLAlchemy's own get_bind() would ignore `bind` and go
+    # to the engine, committing for real.
+    scoped = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    saved, db.session = db.session, scoped
+    try:
+        yield scoped
+    finally:
+        scoped.remove()
+        db.session = saved
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture
 def client(app, session):
-    """A test client whose requests share the rolled-back session."""
+    """A test client whose requests share the rolled-back session; rate limits start afresh."""
+    limiter.reset()
     return app.test_client()
 
 

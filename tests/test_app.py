@@ -152,3 +152,13 @@ def test_development_server_request_lines_are_dropped(app):
                                 " * Running on http://127.0.0.1:5000", (), None)
     assert not werkzeug.filter(line)
     assert werkzeug.filter(startup)
+
+
+def test_session_fixture_really_rolls_back(session, app):
+    """Guard for the fixture itself: a commit inside a test must not reach the database."""
+    session.add(Moderator(username="rolled-back-guard", password_hash="x"))
+    session.commit()
+    with app.app_context(), db.engine.connect() as other:
+        found = other.execute(select(Moderator.id).where(
+            Moderator.username == "rolled-back-guard")).first()
+    assert found is None

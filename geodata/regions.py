@@ -1,0 +1,22 @@
+"""Region names and codes read from the data files, so forms work even when the DB is down."""
+
+import json
+from functools import lru_cache
+
+from geodata.loader import DATA
+
+
+@lru_cache(maxsize=1)
+def region_names():
+    """Return ({sido code: (ko, en)}, {sido code: [(sigungu code, ko, en), ...]})."""
+    sido = {}
+    for f in json.loads((DATA / "sido.geojson").read_text(encoding="utf-8"))["features"]:
+        p = f["properties"]
+        sido[p["code"]] = (p["name_ko"], p["name_en"])
+    sigungu = {code: [] for code in sido}
+    for f in json.loads((DATA / "sigungu.geojson").read_text(encoding="utf-8"))["features"]:
+        p = f["properties"]
+        sigungu[p["parent_code"]].append((p["code"], p["name_ko"], p["name_en"]))
+    for items in sigungu.values():
+        items.sort(key=lambda item: item[1])
+    return sido, sigungu

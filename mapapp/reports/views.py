@@ -1,0 +1,141 @@
+"""Tip form and receipt status. Nothing here reads the client's address or user agent."""
+
+import time
+from datetime import date
+
+from flask import abort, current_app, render_template, request
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from mapapp.extensions import db, limiter
+from mapapp.gazetteer import get_institution, search_institutions
+from mapapp.models import Report
+from mapapp.reports import bp, receipts
+from mapapp.reports.forms import StatusForm, TipForm
+from mapapp.reports.personal_data import find_personal_data
+
+
+@bp.before_request
+def refuse_uploads():
+    """No file of any kind is ever accepted (possessing the material is a crime)."""
+    if request.mimetype == "multipart/form-data":
+        abort(415, description=_("Files cannot be sent here. Please describe what happened "
+                                 "in words; never send images or videos."))
+
+
+@bp.after_request
+def keep_private(response):
+    """Tip pages are never cached and send no referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _started_signer():
+    return URLSafeTimedSerializer(current_app.secret_key, salt="tip-form-started")
+
+
+def _seconds_since_start(token):
+    """Return how long ago the form was opened, or None if the token is not ours."""
+    try:
+        _value, signed_at = _started_signer().loads(token or "", return_timestamp=True)
+    except BadSignature:
+        return None
+    return time.time() - signed_at.timestamp()
+
+
+def _looks_like_a_bot(form):
+    """The honeypot was filled in, or the form came back faster than a person could type."""
+    elapsed = _seconds_since_start(form.started.data)
+    return bool(form.website.data) or elapsed is None or (
+        elapsed < current_app.config["TIP_MIN_FILL_SECONDS"])
+
+
+def render_form(form, status=200, query="", sido="", matches=None, pii=None):
+    """Render the tip form with whatever the tipster has typed so far."""
+    if not form.started.data:
+        form.started.data = _started_signer().dumps(0)
+    chosen = get_institution(db.session, form.institution_id.data)
+    return render_template("reports/form.html", form=form, query=query, search_sido=sido,
+                           matches=matches, chosen=chosen, pii=pii), status
+
+
+def _is_search():
+    return request.method == "POST" and request.form.get("action") == "search"
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TIP_RATE_LIMIT"], methods=["POST"],
+               exempt_when=_is_search)
+@limiter.shared_limit(lambda: current_app.config["TIP_GLOBAL_LIMIT"], scope="tips-global",
+                      key_func=lambda: "all", methods=["POST"], exempt_when=_is_search)
+def tip():
+    """Show the tip form (with a no-JavaScript search), or take a tip."""
+    form = TipForm()
+    if request.method == "GET":
+        query, sido = request.args.get("q", "").strip(), request.args.get("sido", "")
+        matches = search_institutions(db.session, query, sido) if query else None
+        return render_form(form, query=query, sido=sido, matches=matches)
+    if _is_search():
+        query, sido = request.form.get("q", "").strip(), request.form.get("search_sido", "")
+        matches = search_institutions(db.session, query, sido) if query else []
+        return render_form(form, query=query, sido=sido, matches=matches)
+    if _looks_like_a_bot(form):
+        return render_template("reports/receipt.html", code=receipts.grouped(receipts.new_code()))
+    if form.institution_id.data and get_institution(db.session, form.institution_id.data) is None:
+        form.institution_id.data = None
+    if not form.validate():
+        return render_form(form, status=400)
+    flags = find_personal_data(form.description.data)
+    if flags and not form.pii_ack.data:
+        form.pii_ack.data = "1"
+        return render_form(form, pii=flags)
+    try:
+        code = save_tip(form, flags)
+    except (OperationalError, InterfaceError):
+        db.session.rollback()
+        current_app.logger.warning("tip not saved: database unavailable")
+        return render_template("reports/unavailable.html", form=form), 503
+    return render_template("reports/receipt.html", code=receipts.grouped(code))
+
+
+def save_tip(form, flags):
+    """Store the tip and return its receipt code (shown once, kept only as a hash)."""
+    code, lookup, hashed = receipts.issue(db.session)
+    institution = get_institution(db.session, form.institution_id.data)
+    report = Report(
+        institution_id=institution.id if institution else None,
+        institution_text=None if institution else form.institution_text.data.strip(),
+        sido_code=institution.sido_code if institution else form.sido_code.data,
+        sigungu_code=(institution.sigungu_code if institution else form.sigungu_code.data) or None,
+        occurred_month=date(int(form.occurred_year.data), int(form.occurred_month.data), 1),
+        occurred_approximate=form.occurred_approximate.data,
+        category=form.category.data,
+        tipster_role=form.tipster_role.data or None,
+        description=form.description.data.strip(),
+        source_url=(form.source_url.data or "").strip() or None,
+        personal_data_flags=flags,
+        receipt_lookup=lookup,
+        receipt_hash=hashed,
+    )
+    db.session.add(report)
+    db.session.commit()
+    return code
+
+
+@bp.route("/status", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["STATUS_RATE_LIMIT"], methods=["POST"])
+def status():
+    """Let the holder of a receipt code see what became of the tip."""
+    form = StatusForm()
+    if request.method == "GET" or not form.validate():
+        return render_template("reports/status.html", form=form), 200 if (
+            request.method == "GET") else 400
+    code = receipts.normalise(form.code.data)
+    report = receipts.find(db.session, code) if code else None
+    if report is None:
+        form.code.errors.append(_("No tip matches this code. Check the 16 digits and try again."))
+        return render_template("reports/status.html", form=form), 404
+    return render_template("reports/status.html", form=form, report=report,
+                           state=receipts.public_status(db.session, report))
