@@ -2,6 +2,8 @@
 
 import os
 import sqlite3
+import threading
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event, func, literal_column, select, text
 
@@ -41,7 +43,40 @@ def configure_engine(engine):
         return
     event.listen(engine, "connect", _prepare_sqlite_connection)
     # pysqlite's own implicit transactions break SAVEPOINT; emit BEGIN ourselves instead.
-    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    event.listen(engine, "begin", _begin_sqlite)
+
+
+def _begin_sqlite(conn):
+    """BEGIN, or BEGIN IMMEDIATE for a transaction started by begin_write()."""
+    mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_transaction(session):
+    """Run the block in a transaction meant to write, and commit it (roll back on error).
+
+    On SQLite in WAL mode a transaction that has read cannot take the write lock if another
+    writer committed meanwhile (SQLITE_BUSY_SNAPSHOT, which skips the busy timeout), so
+    concurrent tips would fail. So the reading transaction is ended first and the new one
+    starts with BEGIN IMMEDIATE; threads of one process queue on a lock (woken at once)
+    rather than in SQLite's busy handler (which sleeps in steps). PostgreSQL needs neither.
+    """
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        session.commit()
+    with _SQLITE_WRITER if sqlite else nullcontext():
+        if sqlite:
+            session.connection(execution_options={"sqlite_write": True})
+        try:
+            yield
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
+
+
+_SQLITE_WRITER = threading.Lock()
 
 
 def _prepare_sqlite_connection(dbapi_conn, _record):

@@ -1,8 +1,10 @@
 """The anonymous tip form and the receipt status form."""
 
 from datetime import date
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+from babel.support import Translations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path as wtforms_messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from geodata.regions import region_names
@@ -36,31 +39,39 @@ ROLE_LABELS = {
 }
 
 
-def localised(ko, en):
-    """Pick the Korean or the English name for the current language."""
-    return en if str(get_locale()) == "en" else ko
-
-
 def options(pairs):
     """Turn (value, label) pairs into WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 
 def sido_choices():
-    """Return a choice for every 시/도, after an empty one."""
-    sido, _ = region_names()
-    return options([("", _l("Choose…"))] + [(c, localised(*names)) for c, names in sido.items()])
+    """Return [(None, [choices])]: every 시/도 after an empty one, in the current language."""
+    return _region_choices(str(get_locale()))[0]
 
 
 def sigungu_choices():
-    """Return 시/군/구 choices grouped by 시/도 (rendered as optgroups)."""
+    """Return [(시/도 name or None, [choices])], rendered as optgroups."""
+    return _region_choices(str(get_locale()))[1]
+
+
+@lru_cache(maxsize=4)
+def wtforms_translations(language):
+    """Load WTForms' built-in messages for a language once."""
+    return Translations.load(wtforms_messages_path(), [language], domain="wtforms")
+
+
+@lru_cache(maxsize=4)
+def _region_choices(language):
+    """Build both region choice lists once per language (they are read-only afterwards)."""
     sido, sigungu = region_names()
-    choices = [SelectChoice("", _l("Choose… (optional)"))]
+    pick = 1 if language == "en" else 0
+    first = [(None, options([("", _l("Choose…"))]
+                            + [(c, names[pick]) for c, names in sido.items()]))]
+    second = [(None, [SelectChoice("", _l("Choose… (optional)"))])]
     for code, names in sido.items():
-        group = localised(*names)
-        choices += [SelectChoice(c, localised(ko, en), optgroup=group)
-                    for c, ko, en in sigungu[code]]
-    return choices
+        second.append((names[pick], [SelectChoice(c, (ko, en)[pick])
+                                     for c, ko, en in sigungu[code]]))
+    return first, second
 
 
 class TipForm(FlaskForm):
@@ -69,8 +80,10 @@ class TipForm(FlaskForm):
     institution_id = IntegerField(validators=[Optional()])
     institution_text = StringField(_l("Name of the school or institution"),
                                    validators=[Optional(), Length(max=200)])
-    sido_code = SelectField(_l("Province or city (시/도)"), validators=[Optional()])
-    sigungu_code = SelectField(_l("District (시/군/구)"), validators=[Optional()])
+    # Plain fields checked against the known codes: a SelectField would re-process 250 choices
+    # on every request. The template renders them as <select> from the cached choices.
+    sido_code = StringField(_l("Province or city (시/도)"), validators=[Optional()])
+    sigungu_code = StringField(_l("District (시/군/구)"), validators=[Optional()])
     occurred_year = SelectField(_l("Year"), validators=[InputRequired()], coerce=str)
     occurred_month = SelectField(_l("Month"), validators=[InputRequired()], coerce=str,
                                  choices=options([("", "—")] + [(str(m), str(m))
@@ -93,11 +106,16 @@ class TipForm(FlaskForm):
     started = HiddenField()
     website = StringField()  # honeypot: hidden from people, filled in by bots
 
+    class Meta:
+        """Cache WTForms' own message catalogue per language (Flask-WTF reloads it each time)."""
+
+        def get_translations(self, form):
+            """Return the cached catalogue for the current language."""
+            return wtforms_translations(str(get_locale()))
+
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or date.today()
-        self.sido_code.choices = sido_choices()
-        self.sigungu_code.choices = sigungu_choices()
         years = range(self.today.year, FIRST_YEAR - 1, -1)
         self.occurred_year.choices = options([("", "—")] + [(str(y), str(y)) for y in years])
 
@@ -119,8 +137,15 @@ class TipForm(FlaskForm):
         if parts.username or parts.password:
             raise ValidationError(_l("Please remove the user name or password from the address."))
 
+    def validate_sido_code(self, field):
+        """Accept only a known 시/도 code."""
+        if field.data not in region_names()[0]:
+            raise ValidationError(_l("Not a valid choice."))
+
     def validate_sigungu_code(self, field):
-        """A 시/군/구 must lie in the chosen 시/도."""
+        """A 시/군/구 must be known and lie in the chosen 시/도."""
+        if not any(field.data == c for items in region_names()[1].values() for c, _, _ in items):
+            raise ValidationError(_l("Not a valid choice."))
         if field.data and self.sido_code.data and not field.data.startswith(self.sido_code.data):
             raise ValidationError(_l("That district is not in the chosen province or city."))
 

@@ -12,8 +12,9 @@ from mapapp.extensions import db, limiter
 from mapapp.gazetteer import get_institution, search_institutions
 from mapapp.models import Report
 from mapapp.reports import bp, receipts
-from mapapp.reports.forms import StatusForm, TipForm
+from mapapp.reports.forms import StatusForm, TipForm, sido_choices, sigungu_choices
 from mapapp.reports.personal_data import find_personal_data
+from mapapp.spatial import write_transaction
 
 
 @bp.before_request
@@ -58,7 +59,8 @@ def render_form(form, status=200, query="", sido="", matches=None, pii=None):
         form.started.data = _started_signer().dumps(0)
     chosen = get_institution(db.session, form.institution_id.data)
     return render_template("reports/form.html", form=form, query=query, search_sido=sido,
-                           matches=matches, chosen=chosen, pii=pii), status
+                           matches=matches, chosen=chosen, pii=pii, sido_choices=sido_choices,
+                           sigungu_choices=sigungu_choices), status
 
 
 def _is_search():
@@ -102,9 +104,19 @@ def tip():
 
 def save_tip(form, flags):
     """Store the tip and return its receipt code (shown once, kept only as a hash)."""
-    code, lookup, hashed = receipts.issue(db.session)
-    institution = get_institution(db.session, form.institution_id.data)
-    report = Report(
+    institution_id = form.institution_id.data
+    code, lookup, hashed = receipts.new_receipt()  # hashed before the write lock is taken
+    with write_transaction(db.session):
+        while receipts.lookup_taken(db.session, lookup):
+            code, lookup, hashed = receipts.new_receipt()
+        db.session.add(tip_from_form(form, get_institution(db.session, institution_id),
+                                     flags, lookup, hashed))
+    return code
+
+
+def tip_from_form(form, institution, flags, lookup, hashed):
+    """Build the Report row from a validated form."""
+    return Report(
         institution_id=institution.id if institution else None,
         institution_text=None if institution else form.institution_text.data.strip(),
         sido_code=institution.sido_code if institution else form.sido_code.data,
@@ -119,9 +131,6 @@ def save_tip(form, flags):
         receipt_lookup=lookup,
         receipt_hash=hashed,
     )
-    db.session.add(report)
-    db.session.commit()
-    return code
 
 
 @bp.route("/status", methods=["GET", "POST"])

@@ -1,0 +1,60 @@
+"""A real server in a thread, and Debian's Chromium driven by Playwright, for browser tests."""
+
+import threading
+from contextlib import contextmanager
+
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from geodata.loader import load_all
+from mapapp import create_app
+from mapapp.extensions import db
+from tests.conftest import TEST_CONFIG
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these, Chromium reaches for Google's services at start (refused on a closed network).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@contextmanager
+def live_server(database_url, **config):
+    """Serve a fresh app on a migrated database with the gazetteer; yield its base URL."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "TIP_MIN_FILL_SECONDS": 0, **config})
+    with app.app_context():
+        upgrade()
+        load_all(db.session)
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@contextmanager
+def browser(javascript=True):
+    """Yield a Playwright page in headless Chromium and the list of URLs it requested."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                          headless=True)
+        context = chromium.new_context(java_script_enabled=javascript, locale="ko-KR")
+        page = context.new_page()
+        requested = []
+        page.on("request", lambda request: requested.append(request.url))
+        try:
+            yield page, requested
+        finally:
+            context.close()
+            chromium.close()
