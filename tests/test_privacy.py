@@ -167,3 +167,15 @@ def test_forwarding_headers_never_reach_storage(client, app, session, header):
     send_tip(client, app, valid_tip(institution_text="학교", sido_code="11"),
              headers={header: PROBE_IP})
     assert PROBE_IP not in database_dump(session)
+
+
+def test_gunicorn_keeps_no_access_log():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert conf.accesslog is None
+    assert conf.preload_app is True  # workers share the limiter's in-memory HMAC seed

@@ -90,3 +90,45 @@ def test_sqlite_driver_can_load_extensions():
 def test_sqlite_connection_pragmas(session):
     assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_concurrent_writers_all_succeed(backend, tmp_path):
+    """Many threads that read, then write, must all commit (SQLite: no SQLITE_BUSY_SNAPSHOT)."""
+    import threading
+
+    from flask_migrate import upgrade
+
+    from mapapp import create_app
+    from mapapp.extensions import db
+    from mapapp.models import Moderator
+    from tests.conftest import TEST_CONFIG, throwaway_database
+
+    with throwaway_database(backend, tmp_path) as url:
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade()
+        failures = []
+
+        def writer(n):
+            with app.app_context():
+                for i in range(15):
+                    try:
+                        db.session.scalar(select(func.count()).select_from(Moderator))  # read
+                        with spatial.write_transaction(db.session):
+                            db.session.scalar(select(func.count()).select_from(Moderator))
+                            db.session.add(Moderator(username=f"w{n}-{i}", password_hash="x"))
+                    except Exception as exc:  # noqa: BLE001  (collected and asserted below)
+                        failures.append(repr(exc))
+                db.session.remove()
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        with app.app_context():
+            total = db.session.scalar(select(func.count()).select_from(Moderator))
+            db.session.remove()
+            db.engine.dispose()
+    assert failures == []
+    assert total == 90
