@@ -27,7 +27,8 @@ def create_app(config=None):
 def register_extensions(app):
     """Bind the extensions to the app and prepare the database engine."""
     from mapapp import models  # noqa: F401  (registers the tables)
-    from mapapp.extensions import babel, csrf, db, limiter, migrate
+    from mapapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from mapapp.security import configure_login
     from mapapp.spatial import configure_engine, engine_options
 
     options = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -42,6 +43,8 @@ def register_extensions(app):
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     limiter.init_app(app)
+    login_manager.init_app(app)
+    configure_login(login_manager)
 
 
 def register_blueprints(app):
@@ -49,10 +52,12 @@ def register_blueprints(app):
     from mapapp.api import bp as api_bp
     from mapapp.public import bp as public_bp
     from mapapp.reports import bp as reports_bp
+    from moderation import bp as moderation_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(moderation_bp)
 
 
 def register_errorhandlers(app):

@@ -35,6 +35,12 @@ class Defaults:
     # tips must be cheap enough for a surge (about 3 ms here; see docs/benchmarks.md).
     RECEIPT_ARGON2 = {"time_cost": 1, "memory_cost": 4096, "parallelism": 1}
     WTF_CSRF_TIME_LIMIT = 6 * 3600  # a frightened tipster may take a long time to write
+    PASSWORD_ARGON2 = {}  # argon2-cffi defaults (argon2id, 3 passes, 64 MiB)
+    MODERATOR_IDLE_MINUTES = 30
+    MODERATOR_SESSION_HOURS = 12
+    LOGIN_ACCOUNT_LIMIT = "100/hour"  # failed attempts on one account
+    LOGIN_CLIENT_LIMIT = "50/hour"  # failed attempts from one client (HMAC of the address)
+    TOTP_LIMIT = "10 per 15 minutes"  # wrong codes after a right password
     REQUIRED_APPROVALS = 2
     TIP_RETENTION_DAYS = 90
     SESSION_COOKIE_HTTPONLY = True

@@ -49,6 +49,18 @@ def silence_request_logs():
         werkzeug.addFilter(DropRequestLines())
 
 
+def configure_login(login_manager):
+    """Set Flask-Login up to keep nothing about the client's address.
+
+    Flask-Login writes a SHA-512 of "address|user agent" (trusting X-Forwarded-For) into the
+    session for its session protection, with no public switch; ours comes from short idle and
+    absolute timeouts instead, so the identifier is a constant.
+    """
+    login_manager.session_protection = None
+    login_manager._session_identifier_generator = lambda: ""
+    login_manager.login_view = "moderation.login"
+
+
 def limiter_key():
     """Key function for Flask-Limiter."""
     return client_fingerprint()

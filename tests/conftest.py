@@ -29,6 +29,7 @@ TEST_CONFIG = {
     "TIP_RATE_LIMIT": "1000/hour",
     "TIP_GLOBAL_LIMIT": "10000/minute",
     "STATUS_RATE_LIMIT": "1000/hour",
+    "PASSWORD_ARGON2": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},  # fast tests
 }
 
 

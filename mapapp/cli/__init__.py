@@ -1,13 +1,16 @@
 """Flask CLI commands for set-up and administration."""
 
 import click
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from mapapp.cli.demo import demo
 from mapapp.cli.geodata import geodata
+from mapapp.cli.moderators import audit, moderators
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create or upgrade the database schema (runs the migrations)."""
     upgrade()
@@ -19,3 +22,5 @@ def register(app):
     app.cli.add_command(init_db)
     app.cli.add_command(geodata)
     app.cli.add_command(demo)
+    app.cli.add_command(moderators)
+    app.cli.add_command(audit)

@@ -3,12 +3,13 @@
 import time
 
 import click
+from flask.cli import AppGroup
 
 from mapapp import demo as demo_data
 from mapapp.extensions import db
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def demo():
     """Synthetic demo data (never real allegations)."""
 

@@ -4,6 +4,7 @@ import json
 import time
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from geodata.loader import load_all
@@ -12,7 +13,7 @@ from mapapp.extensions import db
 from mapapp.models import Institution
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def geodata():
     """Korean boundaries and the institution gazetteer."""
 

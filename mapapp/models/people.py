@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -11,7 +12,7 @@ from mapapp.models.base import UTCDateTime, choice, utcnow
 MODERATOR_ROLES = ("moderator", "admin")
 
 
-class Moderator(db.Model):
+class Moderator(UserMixin, db.Model):
     """A volunteer account, created from the CLI only; TOTP is mandatory."""
 
     __tablename__ = "moderators"
@@ -26,6 +27,11 @@ class Moderator(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self):
+        """Flask-Login: a deactivated moderator is signed out on the next request."""
+        return self.active
 
 
 class AuditEvent(db.Model):

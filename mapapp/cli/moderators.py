@@ -1,0 +1,96 @@
+"""`flask moderators create|deactivate|reset-2fa|list` and `flask audit verify`: the only way
+accounts are made, and the check of the audit chain."""
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from mapapp import audit as audit_log
+from mapapp.extensions import db
+from mapapp.models import MODERATOR_ROLES, Moderator
+from mapapp.spatial import write_transaction
+from moderation.accounts import MIN_PASSWORD, hash_password
+
+
+def _find(username):
+    """Return the moderator or stop with a friendly error."""
+    moderator = db.session.scalar(select(Moderator).where(Moderator.username == username))
+    if moderator is None:
+        raise click.ClickException(f"no moderator named {username!r}")
+    return moderator
+
+
+@click.group(cls=AppGroup)
+def moderators():
+    """Moderator accounts (created here only; never from the web)."""
+
+
+@moderators.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(MODERATOR_ROLES), default="moderator", show_default=True)
+@click.password_option(help=f"At least {MIN_PASSWORD} characters; prompted when not given.")
+def create(username, role, password):
+    """Create an account; TOTP is set up at its first sign-in."""
+    username = username.strip()
+    if not username or len(username) > 60:
+        raise click.ClickException("the username must be 1 to 60 characters")
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"the password must be at least {MIN_PASSWORD} characters")
+    if db.session.scalar(select(Moderator.id).where(Moderator.username == username)):
+        raise click.ClickException(f"a moderator named {username!r} exists already")
+    with write_transaction(db.session):
+        moderator = Moderator(username=username, role=role, password_hash=hash_password(password))
+        db.session.add(moderator)
+        db.session.flush()
+        audit_log.record(db.session, None, "moderator.create", moderator, role=role)
+    click.echo(f"created {role} {username!r}; two-factor set-up happens at the first sign-in")
+
+
+@moderators.command("deactivate")
+@click.argument("username")
+@click.option("--reason", default=None, help="Why (kept in the audit log).")
+def deactivate(username, reason):
+    """Deactivate an account; its sessions end on their next request."""
+    with write_transaction(db.session):
+        moderator = _find(username)
+        moderator.active = False
+        audit_log.record(db.session, None, "moderator.deactivate", moderator, reason=reason)
+    click.echo(f"deactivated {username!r}")
+
+
+@moderators.command("reset-2fa")
+@click.argument("username")
+def reset_2fa(username):
+    """Forget an account's authenticator; it enrols a new one at the next sign-in."""
+    with write_transaction(db.session):
+        moderator = _find(username)
+        moderator.totp_secret = moderator.totp_confirmed_at = moderator.totp_last_step = None
+        audit_log.record(db.session, None, "moderator.reset_2fa", moderator)
+    click.echo(f"two-factor reset for {username!r}")
+
+
+@moderators.command("list")
+def list_moderators():
+    """List accounts with role, state and last sign-in."""
+    for m in db.session.scalars(select(Moderator).order_by(Moderator.username)):
+        state = "active" if m.active else "deactivated"
+        twofa = "2fa" if m.totp_confirmed_at else "no-2fa-yet"
+        last = m.last_login_at.strftime("%Y-%m-%d %H:%M") if m.last_login_at else "never"
+        click.echo(f"{m.username:<24} {m.role:<10} {state:<12} {twofa:<11} last {last}")
+
+
+@click.group(cls=AppGroup)
+def audit():
+    """The audit log."""
+
+
+@audit.command("verify")
+def verify():
+    """Check the hash chain; exit 1 if any event was edited or deleted."""
+    count, head, problems = audit_log.verify(db.session)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"audit chain BROKEN: {len(problems)} problem(s) "
+                                   f"in {count} events")
+    click.echo(f"audit chain intact: {count} events, head {head}")

@@ -1,0 +1,134 @@
+"""Sign-in with password and TOTP, sign-out, the moderators' home page and the audit log."""
+
+import secrets
+import time
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from mapapp import audit
+from mapapp.extensions import db, limiter
+from mapapp.models import AuditEvent, Moderator, Report, utcnow
+from mapapp.spatial import write_transaction
+from moderation import accounts, admin_only, bp
+from moderation.forms import ActionForm, CodeForm, LoginForm
+
+PENDING_SECONDS = 300  # time allowed between the password and the code
+FAILED = 401
+
+
+def _failed(response):
+    """Count an attempt against the limits only when it failed."""
+    return response.status_code == FAILED
+
+
+def _account_key():
+    return "login-account:" + request.form.get("username", "").strip().lower()
+
+
+def _pending_key():
+    return f"login-code:{session.get('pending_id')}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_LIMIT"], key_func=_account_key,
+               methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_CLIENT_LIMIT"], methods=["POST"],
+               deduct_when=_failed)
+def login():
+    """First step: username and password, with one message for every failure."""
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("moderation/login.html", form=form,
+                               expired=request.args.get("expired")), 400 if form.errors else 200
+    name = form.username.data.strip()
+    moderator = db.session.scalar(select(Moderator).where(Moderator.username == name))
+    if not accounts.check_password(moderator, form.password.data) or not moderator.active:
+        form.password.errors.append(_("Wrong username, password or code."))
+        return render_template("moderation/login.html", form=form), FAILED
+    session.clear()
+    session["pending_id"], session["pending_at"] = moderator.id, time.time()
+    if not moderator.totp_confirmed_at:
+        with write_transaction(db.session):
+            moderator = db.session.get(Moderator, moderator.id)
+            moderator.totp_secret = moderator.totp_secret or accounts.new_totp_secret()
+    return redirect(url_for("moderation.second_factor"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TOTP_LIMIT"], key_func=_pending_key,
+               methods=["POST"], deduct_when=_failed)
+def second_factor():
+    """Second step: the TOTP code; at the first sign-in, enrol the authenticator first."""
+    moderator = _pending_moderator()
+    if moderator is None:
+        session.clear()
+        return redirect(url_for("moderation.login", expired=1))
+    form = CodeForm()
+    enrolling = moderator.totp_confirmed_at is None
+    qr = accounts.qr_svg(accounts.provisioning_uri(moderator)) if enrolling else None
+    page = {"form": form, "enrolling": enrolling, "qr": qr,
+            "secret": moderator.totp_secret if enrolling else None}
+    if not form.validate_on_submit():
+        return render_template("moderation/code.html", **page), 400 if form.errors else 200
+    with write_transaction(db.session):
+        moderator = db.session.get(Moderator, moderator.id)
+        accepted = accounts.accept_totp(moderator, form.code.data)
+        if accepted:
+            if enrolling:
+                moderator.totp_confirmed_at = utcnow()
+                audit.record(db.session, moderator, "totp.enrol", moderator)
+            moderator.last_login_at = utcnow()
+            audit.record(db.session, moderator, "login", moderator)
+    if not accepted:
+        form.code.errors.append(_("Wrong username, password or code."))
+        return render_template("moderation/code.html", **page), FAILED
+    session.clear()  # a new session: nothing from before the sign-in carries over
+    login_user(moderator)
+    session["login_at"] = session["seen_at"] = time.time()
+    session["sid"] = secrets.token_urlsafe(16)
+    return redirect(url_for("moderation.home"))
+
+
+def _pending_moderator():
+    """Return the moderator who passed the password step in the last few minutes, or None."""
+    started = session.get("pending_at", 0)
+    if not session.get("pending_id") or time.time() - started > PENDING_SECONDS:
+        return None
+    moderator = db.session.get(Moderator, session["pending_id"])
+    return moderator if moderator and moderator.active else None
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (a POST, so no link or image can do it)."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        with write_transaction(db.session):
+            audit.record(db.session, db.session.get(Moderator, current_user.id), "logout")
+        logout_user()
+        session.clear()
+    return redirect(url_for("moderation.login"))
+
+
+@bp.get("/")
+def home():
+    """The moderators' start page: what waits for them."""
+    pending = db.session.scalar(select(func.count()).select_from(Report)
+                                .where(Report.status == "pending"))
+    return render_template("moderation/home.html", pending=pending, action_form=ActionForm())
+
+
+@bp.get("/audit")
+@admin_only
+def audit_log():
+    """Browse the audit log, newest first, filtered by action or actor."""
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if request.args.get("action"):
+        stmt = stmt.where(AuditEvent.action == request.args["action"])
+    if request.args.get("actor"):
+        stmt = stmt.where(AuditEvent.actor_name == request.args["actor"])
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("moderation/audit.html", page=page, action_form=ActionForm())
