@@ -17,7 +17,7 @@ from tests.moderation_helpers import (
     submit_password,
 )
 
-GENERIC = "Wrong username, password or code."
+GENERIC = "아이디, 비밀번호 또는 코드가 올바르지 않습니다."  # Korean by default
 
 
 def deactivate(session, moderator):
