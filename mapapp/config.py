@@ -41,7 +41,15 @@ class Defaults:
     LOGIN_ACCOUNT_LIMIT = "100/hour"  # failed attempts on one account
     LOGIN_CLIENT_LIMIT = "50/hour"  # failed attempts from one client (HMAC of the address)
     TOTP_LIMIT = "10 per 15 minutes"  # wrong codes after a right password
-    REQUIRED_APPROVALS = 2
+    REQUIRED_APPROVALS = 2  # four-eyes: different moderators who must approve before publishing
+    REVIEW_LOCK_MINUTES = 15  # a tip group being decided is held for its moderator this long
+    # Burst flags (the 2024 Sejong pattern): many institutions in one area in a short window,
+    # or many tips within minutes.
+    BURST_WINDOW_HOURS = 24
+    BURST_SIGUNGU_INSTITUTIONS = 5
+    BURST_SIDO_INSTITUTIONS = 20
+    BURST_RAPID_MINUTES = 10
+    BURST_RAPID_TIPS = 10
     TIP_RETENTION_DAYS = 90
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Strict"

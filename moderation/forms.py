@@ -1,9 +1,27 @@
 """Moderator sign-in forms."""
 
+from urllib.parse import urlsplit
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from mapapp.models import VERIFICATION_LEVELS
+from moderation.decisions import REJECT_REASONS
+
+LEVEL_LABELS = {
+    "tips_only": _l("Tips only (not confirmed elsewhere)"),
+    "media_reported": _l("Reported by the media"),
+    "officially_confirmed": _l("Officially confirmed (school, education office or police)"),
+}
 
 
 class LoginForm(FlaskForm):
@@ -21,3 +39,41 @@ class CodeForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A bare form: a CSRF token for buttons that change state (logout, decisions)."""
+
+
+class DecisionForm(FlaskForm):
+    """A decision on an institution's pending tips."""
+
+    decision = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
+        SelectChoice("approve", _l("Approve: verified, publish (after the required approvals)")),
+        SelectChoice("reject", _l("Reject: not published")),
+        SelectChoice("spam", _l("Spam"))])
+    level = SelectField(_l("Verification level"), choices=[
+        SelectChoice(v, LEVEL_LABELS[v]) for v in VERIFICATION_LEVELS], validators=[Optional()])
+    basis = TextAreaField(_l("Basis of the verification (moderators only)"),
+                          validators=[Optional(), Length(max=2000)])
+    summary_ko = TextAreaField(_l("Public summary (Korean)"), validators=[Optional(),
+                                                                       Length(max=1000)])
+    summary_en = TextAreaField(_l("Public summary (English, optional)"),
+                               validators=[Optional(), Length(max=1000)])
+    sources = TextAreaField(_l("Public sources, one web address per line"),
+                            validators=[Optional(), Length(max=3000)])
+    reason = SelectField(_l("Reason"), validators=[Optional()], choices=[
+        SelectChoice(r, r.replace("_", " ")) for r in REJECT_REASONS])
+
+    def validate_sources(self, field):
+        """Only http(s) addresses."""
+        for line in source_lines(field.data):
+            if urlsplit(line).scheme not in ("http", "https") or not urlsplit(line).hostname:
+                raise ValidationError(_l("Each source must be an http:// or https:// address."))
+
+
+class ReplyForm(FlaskForm):
+    """A short reply the tipster reads with the receipt code."""
+
+    reply = TextAreaField(_l("Reply to the tipster"), validators=[Length(max=500)])
+
+
+def source_lines(text):
+    """Return the non-empty lines of the sources box."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]

@@ -1,0 +1,122 @@
+"""What moderators decide about tips and incidents; every decision is audited.
+
+Call these inside spatial.write_transaction(); they change rows and append audit events.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from mapapp import audit
+from mapapp.models import Incident, IncidentApproval, utcnow
+
+REJECT_REASONS = ("not_verifiable", "not_deepfake_abuse", "duplicate", "wrong_institution",
+                  "contains_abusive_content", "other")
+
+
+class DecisionError(Exception):
+    """A decision that the rules do not allow (shown to the moderator as is)."""
+
+
+def lock_tips(session, moderator, tips):
+    """Hold the tips for this moderator; refuse if another moderator holds any of them."""
+    now = utcnow()
+    for tip in tips:
+        if tip.locked_by_id not in (None, moderator.id) and tip.locked_until and (
+                tip.locked_until > now):
+            raise DecisionError("another moderator is reviewing these tips")
+    until = now + timedelta(minutes=current_app.config["REVIEW_LOCK_MINUTES"])
+    for tip in tips:
+        tip.locked_by_id, tip.locked_until = moderator.id, until
+
+
+def _close(tips, moderator, status, reason=None, incident=None):
+    now = utcnow()
+    for tip in tips:
+        tip.status, tip.decided_at, tip.decided_by_id = status, now, moderator.id
+        tip.decision_reason, tip.locked_by_id, tip.locked_until = reason, None, None
+        if incident is not None:
+            tip.incident_id = incident.id
+
+
+def approve(session, moderator, institution, tips, level, basis, summary_ko, summary_en,
+            sources):
+    """Approve the tips into the institution's incident and add this moderator's approval.
+
+    The incident is published once REQUIRED_APPROVALS different moderators have approved it.
+    """
+    if not (basis or "").strip():
+        raise DecisionError("state the basis of the verification")
+    if not (summary_ko or "").strip():
+        raise DecisionError("write the public summary (Korean)")
+    incident = session.scalar(select(Incident).where(
+        Incident.institution_id == institution.id,
+        Incident.status.in_(("draft", "published"))).order_by(Incident.id.desc()).limit(1))
+    months = [t.occurred_month for t in tips]
+    if incident is None:
+        incident = Incident(institution_id=institution.id, status="draft",
+                            first_reported_month=min(months), last_reported_month=max(months),
+                            report_count=0)
+        session.add(incident)
+    elif months:
+        incident.first_reported_month = min([incident.first_reported_month, *months])
+        incident.last_reported_month = max([incident.last_reported_month, *months])
+    incident.verification_level, incident.verification_basis = level, basis.strip()
+    incident.public_summary_ko = summary_ko.strip()
+    incident.public_summary_en = (summary_en or "").strip() or None
+    incident.public_sources = sources
+    incident.report_count += len(tips)
+    session.flush()
+    _close(tips, moderator, "approved", incident=incident)
+    add_approval(session, moderator, incident)
+    audit.record(session, moderator, "incident.approve", incident, reason=basis.strip(),
+                 tips=[t.id for t in tips], level=level)
+    return incident
+
+
+def add_approval(session, moderator, incident):
+    """Record one moderator's approval; publish at the required number. Never twice by one."""
+    already = session.scalar(select(IncidentApproval.id).where(
+        IncidentApproval.incident_id == incident.id,
+        IncidentApproval.moderator_id == moderator.id))
+    if incident.status == "draft" and already:
+        raise DecisionError("you approved this already; another moderator must approve it")
+    if not already:
+        session.add(IncidentApproval(incident_id=incident.id, moderator_id=moderator.id))
+        session.flush()
+    approvals = session.scalar(select(func.count()).select_from(IncidentApproval)
+                               .where(IncidentApproval.incident_id == incident.id))
+    if incident.status == "draft" and approvals >= current_app.config["REQUIRED_APPROVALS"]:
+        incident.status, incident.published_at = "published", utcnow()
+        audit.record(session, moderator, "incident.publish", incident, approvals=approvals)
+
+
+def confirm(session, moderator, incident):
+    """A second moderator's approval of a draft incident, without new tips."""
+    if incident.status != "draft":
+        raise DecisionError("only a draft incident waits for approval")
+    add_approval(session, moderator, incident)
+    audit.record(session, moderator, "incident.confirm", incident)
+
+
+def reject(session, moderator, tips, reason, note=None):
+    """Close the tips as not published, with a reason from the list."""
+    if reason not in REJECT_REASONS:
+        raise DecisionError("choose a reason from the list")
+    _close(tips, moderator, "rejected", reason=reason)
+    audit.record(session, moderator, "tips.reject", reason=reason, tips=[t.id for t in tips],
+                 note=note)
+
+
+def mark_spam(session, moderator, tips):
+    """Close the tips as spam (the tipster sees 'not published')."""
+    _close(tips, moderator, "spam", reason="spam")
+    audit.record(session, moderator, "tips.spam", tips=[t.id for t in tips])
+
+
+def reply(session, moderator, tip, text):
+    """Leave a short reply that the tipster reads with the receipt code."""
+    tip.reply = (text or "").strip()[:500] or None
+    audit.record(session, moderator, "tip.reply", tip)
+

@@ -1,0 +1,121 @@
+"""The review queue and the decisions on it."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from geodata.regions import region_names
+from mapapp.extensions import db
+from mapapp.gazetteer import get_institution
+from mapapp.models import INSTITUTION_KINDS, Incident, Institution, Moderator, Report
+from mapapp.spatial import write_transaction
+from moderation import bp, decisions
+from moderation.forms import ActionForm, DecisionForm, ReplyForm, source_lines
+from moderation.queue import awaiting_approval, queue_page, unlisted_tips
+
+
+def _me():
+    return db.session.get(Moderator, current_user.id)
+
+
+def _pending_tips(institution_id):
+    return db.session.scalars(select(Report).where(Report.institution_id == institution_id,
+                                                   Report.status == "pending")
+                              .order_by(Report.created_at)).all()
+
+
+@bp.get("/queue")
+def queue():
+    """Pending tips grouped by institution: bursts first, then the oldest."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    sido, kind, flag = (request.args.get(k, "") for k in ("sido", "kind", "flag"))
+    groups, total, bursts = queue_page(db.session, page, sido, kind, flag)
+    return render_template(
+        "moderation/queue.html", groups=groups, total=total, page=page, bursts=bursts,
+        sido=sido, kind=kind, flag=flag, sidos=region_names()[0], kinds=INSTITUTION_KINDS,
+        unlisted=unlisted_tips(db.session), drafts=awaiting_approval(db.session, current_user.id),
+        action_form=ActionForm())
+
+
+@bp.route("/institutions/<int:institution_id>", methods=["GET", "POST"])
+def review(institution_id):
+    """Show an institution's pending tips (held for this moderator) and take a decision."""
+    institution = get_institution(db.session, institution_id) or abort(404)
+    form = DecisionForm()
+    error = None
+    if request.method == "GET" or form.validate_on_submit():
+        try:
+            with write_transaction(db.session):
+                tips = _pending_tips(institution_id)
+                decisions.lock_tips(db.session, _me(), tips)
+                if request.method == "POST":
+                    _decide(form, _me(), db.session.get(Institution, institution_id), tips)
+                    return redirect(url_for("moderation.queue"))
+        except decisions.DecisionError as exc:
+            error = str(exc)
+    tips = _pending_tips(institution_id)
+    incident = db.session.scalar(select(Incident).where(Incident.institution_id == institution_id)
+                                 .order_by(Incident.id.desc()).limit(1))
+    status = 409 if error else (400 if form.errors else 200)
+    return render_template("moderation/review.html", institution=institution, tips=tips,
+                           incident=incident, form=form, error=error, reply_form=ReplyForm(),
+                           action_form=ActionForm()), status
+
+
+def _decide(form, moderator, institution, tips):
+    """Apply the chosen decision to the group's tips."""
+    if not tips and form.decision.data != "approve":
+        raise decisions.DecisionError("there are no pending tips here any more")
+    if form.decision.data == "approve":
+        decisions.approve(db.session, moderator, institution, tips, form.level.data,
+                          form.basis.data, form.summary_ko.data, form.summary_en.data,
+                          source_lines(form.sources.data))
+    elif form.decision.data == "reject":
+        decisions.reject(db.session, moderator, tips, form.reason.data)
+    else:
+        decisions.mark_spam(db.session, moderator, tips)
+
+
+@bp.post("/incidents/<int:incident_id>/confirm")
+def confirm(incident_id):
+    """A further moderator's approval of a draft incident (four-eyes)."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with write_transaction(db.session):
+            incident = db.session.get(Incident, incident_id) or abort(404)
+            decisions.confirm(db.session, _me(), incident)
+    except decisions.DecisionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.post("/tips/<int:tip_id>/reply")
+def reply(tip_id):
+    """Leave a short reply for the tipster."""
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with write_transaction(db.session):
+        tip = db.session.get(Report, tip_id) or abort(404)
+        decisions.reply(db.session, _me(), tip, form.reply.data)
+        institution_id = tip.institution_id
+    if institution_id:
+        return redirect(url_for("moderation.review", institution_id=institution_id))
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.post("/queue/spam")
+def bulk_spam():
+    """Mark every pending tip of the checked institutions as spam."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("institution_id") if v.isdigit()]
+    with write_transaction(db.session):
+        tips = db.session.scalars(select(Report).where(Report.institution_id.in_(ids),
+                                                       Report.status == "pending")).all()
+        if tips:
+            decisions.mark_spam(db.session, _me(), tips)
+    return redirect(url_for("moderation.queue"))

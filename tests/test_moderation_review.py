@@ -1,0 +1,164 @@
+"""Verification: the queue, locking, four-eyes publishing, rejection, bursts, escaping."""
+
+import secrets
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from mapapp import audit
+from mapapp.models import Incident, Institution, Report, utcnow
+from mapapp.reports.receipts import public_status
+from tests.helpers import csrf_token
+from tests.moderation_helpers import make_moderator, sign_in
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def add_tip(session, institution_id, minutes_ago=60, **fields):
+    """Add a pending tip and return its id (requests close the test's ORM objects)."""
+    institution = session.get(Institution, institution_id)
+    values = {"description": "사진이 공유되었습니다", **fields}
+    tip = Report(institution_id=institution.id, sido_code=institution.sido_code,
+                 sigungu_code=institution.sigungu_code, occurred_month=date(2024, 8, 1),
+                 category="chatroom_sharing", receipt_lookup=secrets.token_hex(4),
+                 receipt_hash="!test", created_at=utcnow() - timedelta(minutes=minutes_ago),
+                 **values)
+    session.add(tip)
+    session.commit()
+    return tip.id
+
+
+def school(session, source_id="B000001838"):
+    """Return the id of a gazetteer school."""
+    return session.scalar(select(Institution.id).where(Institution.source_id == source_id))
+
+
+def signed_in(app, session, name, role="moderator"):
+    client = app.test_client()
+    sign_in(client, session, make_moderator(session, app, username=name, role=role))
+    return client
+
+
+def decide(client, institution_id, **fields):
+    path = f"/mod/institutions/{institution_id}"
+    token = csrf_token(client.get(path).get_data(as_text=True))
+    data = {"csrf_token": token, "level": "media_reported", "reason": "not_verifiable",
+            "basis": "연합뉴스 2024-08-28 보도 확인", "summary_ko": "딥페이크 피해 보도",
+            "summary_en": "", "sources": "https://example.org/news/1", **fields}
+    return client.post(path, data=data)
+
+
+def confirm(client, incident_id):
+    token = csrf_token(client.get("/mod/queue").get_data(as_text=True))
+    return client.post(f"/mod/incidents/{incident_id}/confirm", data={"csrf_token": token})
+
+
+def test_four_eyes_one_moderator_cannot_publish_alone(app, session, client):
+    inst = school(session)
+    tip_id = add_tip(session, inst)
+    alice, bob = signed_in(app, session, "alice"), signed_in(app, session, "bob")
+    assert decide(alice, inst, decision="approve").status_code == 302
+    incident = session.scalar(select(Incident).where(Incident.institution_id == inst))
+    assert incident.status == "draft"
+    incident_id = incident.id
+    tip = session.get(Report, tip_id)
+    assert tip.status == "approved" and public_status(session, tip) == "under_review"
+    confirm(alice, incident_id)  # the same moderator again
+    assert session.get(Incident, incident_id).status == "draft"
+    confirm(bob, incident_id)
+    incident = session.get(Incident, incident_id)
+    assert incident.status == "published" and incident.published_at is not None
+    assert incident.public_sources == ["https://example.org/news/1"]
+    assert public_status(session, session.get(Report, tip_id)) == "published"
+    assert audit.verify(session)[2] == []
+
+
+def test_single_approval_when_configured(app, session, monkeypatch):
+    monkeypatch.setitem(app.config, "REQUIRED_APPROVALS", 1)
+    inst = school(session)
+    add_tip(session, inst)
+    decide(signed_in(app, session, "solo"), inst, decision="approve")
+    incident = session.scalar(select(Incident).where(Incident.institution_id == inst))
+    assert incident.status == "published"
+
+
+def test_approve_needs_a_basis_and_a_summary(app, session):
+    inst = school(session)
+    add_tip(session, inst)
+    answer = decide(signed_in(app, session, "alice"), inst, decision="approve", basis="")
+    assert answer.status_code == 409
+    assert session.scalar(select(Incident).where(Incident.institution_id == inst)) is None
+
+
+def test_reject_with_a_reason(app, session):
+    inst = school(session)
+    tip_id = add_tip(session, inst)
+    decide(signed_in(app, session, "alice"), inst, decision="reject", reason="duplicate")
+    tip = session.get(Report, tip_id)
+    assert (tip.status, tip.decision_reason) == ("rejected", "duplicate")
+    assert public_status(session, tip) == "not_published"
+
+
+def test_a_group_under_review_is_locked_for_others(app, session):
+    inst = school(session)
+    add_tip(session, inst)
+    alice, bob = signed_in(app, session, "alice"), signed_in(app, session, "bob")
+    assert alice.get(f"/mod/institutions/{inst}").status_code == 200
+    held = bob.get(f"/mod/institutions/{inst}")
+    assert held.status_code == 409
+    assert "another moderator" in held.get_data(as_text=True)
+
+
+def test_reply_reaches_the_tipster(app, session):
+    inst = school(session)
+    tip_id = add_tip(session, inst)
+    alice = signed_in(app, session, "alice")
+    token = csrf_token(alice.get(f"/mod/institutions/{inst}").get_data(as_text=True))
+    alice.post(f"/mod/tips/{tip_id}/reply", data={"csrf_token": token, "reply": "확인 중입니다"})
+    assert session.get(Report, tip_id).reply == "확인 중입니다"
+
+
+def test_burst_in_one_district_is_flagged_and_shown_first(app, session):
+    old = school(session)
+    add_tip(session, old, minutes_ago=3000)  # older, but in no burst
+    sejong = session.scalars(select(Institution.id).where(Institution.sigungu_code == "36110")
+                             .order_by(Institution.id).limit(5)).all()
+    for inst in sejong:
+        add_tip(session, inst, minutes_ago=30)
+    html = signed_in(app, session, "alice").get("/mod/queue").get_data(as_text=True)
+    assert 'data-testid="burst-warning"' in html
+    rows = html.split('data-testid="queue"')[1]
+    first = rows.index(f'data-institution="{sejong[0]}"')
+    assert first < rows.index(f'data-institution="{old}"')
+    assert "burst_sigungu" in rows
+
+
+def test_queue_filters_by_region(app, session):
+    seoul, sejong = school(session), session.scalar(
+        select(Institution.id).where(Institution.sido_code == "36").limit(1))
+    add_tip(session, seoul)
+    add_tip(session, sejong)
+    html = signed_in(app, session, "alice").get("/mod/queue?sido=36").get_data(as_text=True)
+    assert f'data-institution="{sejong}"' in html
+    assert f'data-institution="{seoul}"' not in html
+
+
+def test_bulk_spam(app, session):
+    inst = school(session)
+    tip_id = add_tip(session, inst)
+    alice = signed_in(app, session, "alice")
+    token = csrf_token(alice.get("/mod/queue").get_data(as_text=True))
+    alice.post("/mod/queue/spam", data={"csrf_token": token, "institution_id": str(inst)})
+    assert session.get(Report, tip_id).status == "spam"
+
+
+def test_tip_text_is_inert_in_the_queue_and_review_pages(app, session):
+    inst = school(session)
+    add_tip(session, inst, description=XSS, source_url=f"https://x.org/{XSS}",
+            institution_text=XSS, personal_data_flags=[XSS])
+    alice = signed_in(app, session, "alice")
+    for path in ("/mod/queue", f"/mod/institutions/{inst}"):
+        html = alice.get(path).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+    review = alice.get(f"/mod/institutions/{inst}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in review
