@@ -6,7 +6,7 @@ from flask_migrate import upgrade
 
 from mapapp.cli.demo import demo
 from mapapp.cli.geodata import geodata
-from mapapp.cli.moderators import audit, moderators
+from mapapp.cli.moderators import audit, moderators, purge
 
 
 @click.command("init-db")
@@ -24,3 +24,4 @@ def register(app):
     app.cli.add_command(demo)
     app.cli.add_command(moderators)
     app.cli.add_command(audit)
+    app.cli.add_command(purge)

@@ -2,12 +2,14 @@
 accounts are made, and the check of the audit chain."""
 
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from mapapp import audit as audit_log
 from mapapp.extensions import db
 from mapapp.models import MODERATOR_ROLES, Moderator
+from mapapp.retention import purge_decided_tips
 from mapapp.spatial import write_transaction
 from moderation.accounts import MIN_PASSWORD, hash_password
 
@@ -94,3 +96,15 @@ def verify():
         raise click.ClickException(f"audit chain BROKEN: {len(problems)} problem(s) "
                                    f"in {count} events")
     click.echo(f"audit chain intact: {count} events, head {head}")
+
+
+@click.command("purge")
+@click.option("--days", type=click.IntRange(0, 3650), default=None,
+              help="Override TIP_RETENTION_DAYS.")
+@with_appcontext
+def purge(days):
+    """Remove tip descriptions and source URLs N days after the decision."""
+    days = current_app.config["TIP_RETENTION_DAYS"] if days is None else days
+    with write_transaction(db.session):
+        count = purge_decided_tips(db.session, days)
+    click.echo(f"purged the text of {count} tips decided more than {days} days ago")
