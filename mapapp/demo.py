@@ -4,7 +4,7 @@ import random
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 
 from mapapp.models import (
     REPORT_CATEGORIES,
@@ -94,6 +94,11 @@ def seed(session, incidents, reports, seed_value=None):
     now = datetime.now(UTC)
     _insert_chunked(session, Incident, incident_rows(rng, ids, incidents, now))
     _insert_chunked(session, Report, report_rows(rng, ids, reports, now))
+    if incidents + reports >= CHUNK:
+        # Fresh statistics, or the planner guesses badly after a bulk load (PostgreSQL took
+        # 6.6 s instead of 62 ms for a filtered queue page before this).
+        for table in ("incidents", "reports"):
+            session.execute(text(f"ANALYZE {table}"))
 
 
 def clear(session):
