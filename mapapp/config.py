@@ -41,6 +41,7 @@ class Defaults:
     LOGIN_ACCOUNT_LIMIT = "100/hour"  # failed attempts on one account
     LOGIN_CLIENT_LIMIT = "50/hour"  # failed attempts from one client (HMAC of the address)
     TOTP_LIMIT = "10 per 15 minutes"  # wrong codes after a right password
+    CORRECTION_RATE_LIMIT = "5/hour"
     REQUIRED_APPROVALS = 2  # four-eyes: different moderators who must approve before publishing
     REVIEW_LOCK_MINUTES = 15  # a tip group being decided is held for its moderator this long
     # Burst flags (the 2024 Sejong pattern): many institutions in one area in a short window,

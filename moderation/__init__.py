@@ -58,4 +58,4 @@ def load_moderator(user_id):
     return moderator if moderator is not None and moderator.active else None
 
 
-from moderation import review, views  # noqa: E402,F401  (routes attach to bp)
+from moderation import incidents, review, views  # noqa: E402,F401  (routes attach to bp)

@@ -120,3 +120,73 @@ def reply(session, moderator, tip, text):
     tip.reply = (text or "").strip()[:500] or None
     audit.record(session, moderator, "tip.reply", tip)
 
+
+
+def hide(session, moderator, incident, reason):
+    """Take a published incident off the public site pending review."""
+    if incident.status != "published":
+        raise DecisionError("only a published incident can be hidden")
+    if not (reason or "").strip():
+        raise DecisionError("say why it is hidden")
+    incident.status, incident.hidden_at = "hidden", utcnow()
+    incident.hidden_by_id = moderator.id if moderator else None
+    incident.hidden_reason = reason.strip()[:200]
+    audit.record(session, moderator, "incident.hide", incident, reason=incident.hidden_reason)
+
+
+
+def restore(session, moderator, incident, reason):
+    """Publish a hidden incident again after review."""
+    if incident.status != "hidden":
+        raise DecisionError("only a hidden incident can be restored")
+    incident.status, incident.hidden_reason = "published", None
+    audit.record(session, moderator, "incident.restore", incident, reason=reason)
+
+
+def retract(session, moderator, incident, note):
+    """Withdraw an incident for good, with a public note shown in its corrections log."""
+    if incident.status == "retracted":
+        raise DecisionError("it is retracted already")
+    if not (note or "").strip():
+        raise DecisionError("write the public note")
+    incident.status, incident.retracted_at = "retracted", utcnow()
+    incident.retraction_note = note.strip()
+    audit.record(session, moderator, "incident.retract", incident, reason=incident.retraction_note)
+
+
+def edit(session, moderator, incident, level, summary_ko, summary_en, sources, reason):
+    """Change what the public reads; the reason goes to the audit log."""
+    if not (summary_ko or "").strip():
+        raise DecisionError("write the public summary (Korean)")
+    before = {"level": incident.verification_level, "summary_ko": incident.public_summary_ko}
+    incident.verification_level = level
+    incident.public_summary_ko = summary_ko.strip()
+    incident.public_summary_en = (summary_en or "").strip() or None
+    incident.public_sources = sources
+    audit.record(session, moderator, "incident.edit", incident, reason=reason, before=before)
+
+
+def receive_correction(session, request_):
+    """A correction or takedown request arrived: hide the incident pending review (the Korean
+    30-day temporary measure), recorded as a system action."""
+    incident = session.get(Incident, request_.incident_id)
+    session.add(request_)
+    session.flush()
+    audit.record(session, None, "correction.receive", request_)
+    if incident.status == "published":
+        hide(session, None, incident, "correction request pending review")
+
+
+def decide_correction(session, moderator, request_, accept, note):
+    """Accept (the incident stays hidden or is retracted) or reject (it is published again)."""
+    if request_.status != "pending":
+        raise DecisionError("this request was decided already")
+    if not (note or "").strip():
+        raise DecisionError("write the decision note")
+    incident = session.get(Incident, request_.incident_id)
+    request_.status = "accepted" if accept else "rejected"
+    request_.decision_note, request_.decided_at = note.strip(), utcnow()
+    request_.decided_by_id = moderator.id
+    audit.record(session, moderator, f"correction.{request_.status}", request_, reason=note)
+    if not accept and incident.status == "hidden":
+        restore(session, moderator, incident, "correction request rejected")

@@ -77,3 +77,25 @@ class ReplyForm(FlaskForm):
 def source_lines(text):
     """Return the non-empty lines of the sources box."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class IncidentEditForm(FlaskForm):
+    """Edit what the public reads about an incident."""
+
+    level = SelectField(_l("Verification level"), choices=[
+        SelectChoice(v, LEVEL_LABELS[v]) for v in VERIFICATION_LEVELS])
+    summary_ko = TextAreaField(_l("Public summary (Korean)"), validators=[DataRequired(),
+                                                                        Length(max=1000)])
+    summary_en = TextAreaField(_l("Public summary (English, optional)"),
+                               validators=[Optional(), Length(max=1000)])
+    sources = TextAreaField(_l("Public sources, one web address per line"),
+                            validators=[Optional(), Length(max=3000)])
+    reason = StringField(_l("Why (for the audit log)"), validators=[DataRequired(),
+                                                                    Length(max=200)])
+
+
+class StatusChangeForm(FlaskForm):
+    """Hide, restore or retract an incident; or decide a correction request."""
+
+    note = TextAreaField(_l("Reason or public note"), validators=[DataRequired(),
+                                                                 Length(max=1000)])

@@ -17,3 +17,6 @@ def home():
     )
     institutions = db.session.scalar(select(func.count()).select_from(Institution))
     return render_template("public/home.html", published=published, institutions=institutions)
+
+
+from mapapp.public import corrections  # noqa: E402,F401  (routes attach to bp)
