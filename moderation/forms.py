@@ -41,31 +41,46 @@ class ActionForm(FlaskForm):
     """A bare form: a CSRF token for buttons that change state (logout, decisions)."""
 
 
-class DecisionForm(FlaskForm):
-    """A decision on an institution's pending tips."""
+class PublicTextForm(FlaskForm):
+    """What the public reads about an incident: level, summaries and sources.
 
-    decision = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
-        SelectChoice("approve", _l("Approve: verified, publish (after the required approvals)")),
-        SelectChoice("reject", _l("Reject: not published")),
-        SelectChoice("spam", _l("Spam"))])
-    level = SelectField(_l("Verification level"), choices=[
-        SelectChoice(v, LEVEL_LABELS[v]) for v in VERIFICATION_LEVELS], validators=[Optional()])
-    basis = TextAreaField(_l("Basis of the verification (moderators only)"),
-                          validators=[Optional(), Length(max=2000)])
+    Whether the Korean summary is required depends on the decision; decisions.py checks it.
+    """
+
+    level = SelectField(_l("Verification level"), validators=[Optional()], choices=[
+        SelectChoice(v, LEVEL_LABELS[v]) for v in VERIFICATION_LEVELS])
     summary_ko = TextAreaField(_l("Public summary (Korean)"), validators=[Optional(),
                                                                        Length(max=1000)])
     summary_en = TextAreaField(_l("Public summary (English, optional)"),
                                validators=[Optional(), Length(max=1000)])
     sources = TextAreaField(_l("Public sources, one web address per line"),
                             validators=[Optional(), Length(max=3000)])
-    reason = SelectField(_l("Reason"), validators=[Optional()], choices=[
-        SelectChoice(r, r.replace("_", " ")) for r in REJECT_REASONS])
 
     def validate_sources(self, field):
         """Only http(s) addresses."""
         for line in source_lines(field.data):
             if urlsplit(line).scheme not in ("http", "https") or not urlsplit(line).hostname:
                 raise ValidationError(_l("Each source must be an http:// or https:// address."))
+
+
+class DecisionForm(PublicTextForm):
+    """A decision on an institution's pending tips."""
+
+    decision = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
+        SelectChoice("approve", _l("Approve: verified, publish (after the required approvals)")),
+        SelectChoice("reject", _l("Reject: not published")),
+        SelectChoice("spam", _l("Spam"))])
+    basis = TextAreaField(_l("Basis of the verification (moderators only)"),
+                          validators=[Optional(), Length(max=2000)])
+    reason = SelectField(_l("Reason"), validators=[Optional()], choices=[
+        SelectChoice(r, r.replace("_", " ")) for r in REJECT_REASONS])
+
+
+class IncidentEditForm(PublicTextForm):
+    """Edit what the public reads about an incident."""
+
+    reason = StringField(_l("Why (for the audit log)"), validators=[DataRequired(),
+                                                                    Length(max=200)])
 
 
 class ReplyForm(FlaskForm):
@@ -77,21 +92,6 @@ class ReplyForm(FlaskForm):
 def source_lines(text):
     """Return the non-empty lines of the sources box."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-class IncidentEditForm(FlaskForm):
-    """Edit what the public reads about an incident."""
-
-    level = SelectField(_l("Verification level"), choices=[
-        SelectChoice(v, LEVEL_LABELS[v]) for v in VERIFICATION_LEVELS])
-    summary_ko = TextAreaField(_l("Public summary (Korean)"), validators=[DataRequired(),
-                                                                        Length(max=1000)])
-    summary_en = TextAreaField(_l("Public summary (English, optional)"),
-                               validators=[Optional(), Length(max=1000)])
-    sources = TextAreaField(_l("Public sources, one web address per line"),
-                            validators=[Optional(), Length(max=3000)])
-    reason = StringField(_l("Why (for the audit log)"), validators=[DataRequired(),
-                                                                    Length(max=200)])
 
 
 class StatusChangeForm(FlaskForm):
