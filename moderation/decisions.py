@@ -3,6 +3,7 @@
 Call these inside spatial.write_transaction(); they change rows and append audit events.
 """
 
+import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -190,3 +191,28 @@ def decide_correction(session, moderator, request_, accept, note):
     audit.record(session, moderator, f"correction.{request_.status}", request_, reason=note)
     if not accept and incident.status == "hidden":
         restore(session, moderator, incident, "correction request rejected")
+
+
+def place_tip(session, moderator, tip, institution):
+    """Attach a tip that named an unlisted place to a gazetteer institution."""
+    tip.institution_id = institution.id
+    tip.sido_code, tip.sigungu_code = institution.sido_code, institution.sigungu_code
+    audit.record(session, moderator, "tip.place", tip, institution=institution.id)
+
+
+def add_institution(session, moderator, name, kind, sigungu_code):
+    """Add an institution the gazetteer lacks, at its 시/군/구's inside point (approximate)."""
+    from mapapp.models import Institution, Region
+
+    region = session.scalar(select(Region).where(Region.code == sigungu_code,
+                                                 Region.level == 2))
+    if region is None or not (name or "").strip():
+        raise DecisionError("give the name and the 시/군/구")
+    institution = Institution(source="moderator", source_id=secrets.token_hex(8),
+                              name_ko=name.strip()[:200], kind=kind, sido_code=region.parent_code,
+                              sigungu_code=region.code)
+    institution.place(region.label_lon, region.label_lat, approximate=True)
+    session.add(institution)
+    session.flush()
+    audit.record(session, moderator, "institution.add", institution, name=institution.name_ko)
+    return institution

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from geodata.regions import region_names
 from mapapp.extensions import db
-from mapapp.gazetteer import get_institution
+from mapapp.gazetteer import get_institution, search_institutions
 from mapapp.models import INSTITUTION_KINDS, Incident, Institution, Moderator, Report
 from mapapp.spatial import write_transaction
 from moderation import bp, decisions
@@ -119,3 +119,33 @@ def bulk_spam():
         if tips:
             decisions.mark_spam(db.session, _me(), tips)
     return redirect(url_for("moderation.queue"))
+
+
+@bp.route("/tips/<int:tip_id>/place", methods=["GET", "POST"])
+def place(tip_id):
+    """Put a tip that named an unlisted place on a gazetteer institution, or on a new one."""
+    tip = db.session.get(Report, tip_id) or abort(404)
+    form = ActionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            with write_transaction(db.session):
+                tip = db.session.get(Report, tip_id)
+                chosen = get_institution(db.session, request.form.get("institution_id",
+                                                                       type=int))
+                if chosen is None:
+                    chosen = decisions.add_institution(
+                        db.session, _me(), request.form.get("name_ko", ""),
+                        request.form.get("kind", "other"), request.form.get("sigungu_code", ""))
+                decisions.place_tip(db.session, _me(), tip, chosen)
+                target = chosen.id
+            return redirect(url_for("moderation.review", institution_id=target))
+        except decisions.DecisionError as exc:
+            flash(str(exc), "error")
+    # First look for the tipster's words in the tip's 시/도; a moderator's own query searches
+    # the whole country.
+    typed = "q" in request.args
+    query = request.args.get("q", "") if typed else (tip.institution_text or "")
+    matches = search_institutions(db.session, query, "" if typed else (tip.sido_code or ""))
+    return render_template("moderation/place.html", tip=tip, query=query, matches=matches,
+                           kinds=INSTITUTION_KINDS, sigungu=region_names()[1],
+                           action_form=form)

@@ -162,3 +162,37 @@ def test_tip_text_is_inert_in_the_queue_and_review_pages(app, session):
         assert "<script>alert" not in html and "<img src=x" not in html, path
     review = alice.get(f"/mod/institutions/{inst}").get_data(as_text=True)
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in review
+
+
+def unlisted_tip(session, sido="36", sigungu="36110"):
+    tip = Report(institution_text="세종 어느 학원", sido_code=sido, sigungu_code=sigungu,
+                 occurred_month=date(2024, 8, 1), category="other", description="…",
+                 receipt_lookup=secrets.token_hex(4), receipt_hash="!test")
+    session.add(tip)
+    session.commit()
+    return tip.id
+
+
+def test_place_an_unlisted_tip_on_a_gazetteer_school(app, session):
+    tip_id, inst = unlisted_tip(session), school(session)
+    alice = signed_in(app, session, "alice")
+    page = alice.get(f"/mod/tips/{tip_id}/place?q=서울휘경")
+    assert page.status_code == 200 and "서울휘경초등학교" in page.get_data(as_text=True)
+    answer = alice.post(f"/mod/tips/{tip_id}/place", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "institution_id": str(inst)})
+    assert answer.status_code == 302
+    tip = session.get(Report, tip_id)
+    assert tip.institution_id == inst and tip.sigungu_code == "11230"
+
+
+def test_place_an_unlisted_tip_on_a_new_institution(app, session):
+    tip_id = unlisted_tip(session)
+    alice = signed_in(app, session, "alice")
+    page = alice.get(f"/mod/tips/{tip_id}/place")
+    alice.post(f"/mod/tips/{tip_id}/place", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "name_ko": "세종 어느 학원",
+        "kind": "other", "sigungu_code": "36110"})
+    tip = session.get(Report, tip_id)
+    added = session.get(Institution, tip.institution_id)
+    assert (added.source, added.sido_code, added.location_approximate) == ("moderator", "36", True)
+    assert audit.verify(session)[2] == []
