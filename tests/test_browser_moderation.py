@@ -1,0 +1,91 @@
+"""The verification journey in a real browser: tip, two moderators, publication, correction."""
+
+import pyotp
+import pytest
+from sqlalchemy import create_engine, select
+
+from mapapp.extensions import db
+from mapapp.models import Incident, Moderator
+from moderation.accounts import hash_password
+from tests.conftest import throwaway_database
+from tests.live import browser, live_server
+from tests.moderation_helpers import PASSWORD
+from tests.test_browser_tips import check_status, fill_tip, only_our_origin
+
+
+@pytest.fixture
+def site(backend, tmp_path):
+    with throwaway_database(backend, tmp_path) as url, live_server(url) as (app, base):
+        with app.app_context():
+            for name in ("alice", "bob"):
+                db.session.add(Moderator(username=name, password_hash=hash_password(PASSWORD)))
+            db.session.commit()
+            db.session.remove()
+        yield base, url
+
+
+def sign_in(page, base, username):
+    """Sign in through both steps, enrolling the authenticator from the key on the page."""
+    page.goto(f"{base}/mod/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    secret = page.text_content("[data-testid=secret]")
+    assert page.locator("[data-testid=qr] svg").count() == 1
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("button[type=submit]")
+    assert page.url.endswith("/mod/")
+
+
+def sign_out(page):
+    page.click(".mod-nav button[type=submit]")
+
+
+def incident_status(url):
+    engine = create_engine(url) if url.startswith("postgresql") else None
+    if engine is None:
+        from mapapp.spatial import sqlite_dbapi
+
+        engine = create_engine(url, module=sqlite_dbapi())
+    with engine.connect() as conn:
+        rows = conn.execute(select(Incident.id, Incident.status)).all()
+    engine.dispose()
+    return rows
+
+
+def test_tip_two_moderators_publish_then_correction_hides(site):
+    base, url = site
+    with browser(javascript=False) as (page, requested):
+        page.goto(f"{base}/report")
+        page.fill("#q", "서울휘경초")
+        page.click("button[name=action][value=search]")
+        page.check("#matches input[name=institution_id]")
+        fill_tip(page)
+        page.click("button[name=action][value=submit]")
+        code = page.text_content("[data-testid=receipt] code")
+
+        sign_in(page, base, "alice")
+        page.goto(f"{base}/mod/queue")
+        page.click("[data-testid=queue] a")
+        page.check("input[name=decision][value=approve]")
+        page.select_option("#level", "media_reported")
+        page.fill("#basis", "언론 보도 확인")
+        page.fill("#summary_ko", "2024년 9월 딥페이크 피해 보도")
+        page.click("form[novalidate] button.primary")
+        sign_out(page)
+        assert [s for _, s in incident_status(url)] == ["draft"]
+
+        sign_in(page, base, "bob")
+        page.goto(f"{base}/mod/queue")
+        page.click("[data-testid=drafts] button[type=submit]")
+        sign_out(page)
+        (incident_id, status), = incident_status(url)
+        assert status == "published"
+        assert check_status(page, base, code) == "published"
+
+        page.goto(f"{base}/incidents/{incident_id}/correction")
+        page.fill("#requester_role", "교감")
+        page.fill("#body", "해당 학교에는 피해 사실이 없습니다")
+        page.click("button[type=submit]")
+        assert [s for _, s in incident_status(url)] == ["hidden"]
+        assert only_our_origin(requested, base) == []
