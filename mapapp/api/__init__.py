@@ -35,3 +35,6 @@ def institutions():
     ])
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+from mapapp.api import exports  # noqa: E402,F401  (routes attach to bp)

@@ -1,0 +1,117 @@
+"""One filter object for published incidents, shared by the map, list, exports, feed and stats."""
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from geodata.regions import region_names
+from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS, Incident, Institution
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+SORTS = ("recent", "period", "name")
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """What the public asked to see. Unknown or malformed values are dropped, never an error."""
+
+    sido: str = ""
+    sigungu: str = ""
+    month_from: str = ""  # YYYY-MM
+    month_to: str = ""
+    kind: str = ""
+    level: str = ""
+    q: str = ""
+    sort: str = "recent"
+
+    @classmethod
+    def from_args(cls, args):
+        """Parse URL query parameters, keeping only valid values."""
+        sido, sigungu = region_names()
+        known_sigungu = {c for items in sigungu.values() for c, _, _ in items}
+        value = {k: (args.get(k) or "").strip() for k in cls.__dataclass_fields__}
+        return cls(
+            sido=value["sido"] if value["sido"] in sido else "",
+            sigungu=value["sigungu"] if value["sigungu"] in known_sigungu and (
+                not value["sido"] or value["sigungu"].startswith(value["sido"])) else "",
+            month_from=value["month_from"] if _month(value["month_from"]) else "",
+            month_to=value["month_to"] if _month(value["month_to"]) else "",
+            kind=value["kind"] if value["kind"] in INSTITUTION_KINDS else "",
+            level=value["level"] if value["level"] in VERIFICATION_LEVELS else "",
+            q=value["q"][:60],
+            sort=value["sort"] if value["sort"] in SORTS else "recent",
+        )
+
+    def args(self):
+        """Return the non-empty values, for building URLs."""
+        return {k: v for k, v in asdict(self).items() if v and not (k == "sort" and v == "recent")}
+
+    def key(self):
+        """Return a stable text key (for caches)."""
+        return "&".join(f"{k}={v}" for k, v in sorted(self.args().items()))
+
+    def statement(self):
+        """Return a SELECT of (Incident, Institution) for published incidents matching."""
+        stmt = (select(Incident, Institution)
+                .join(Institution, Institution.id == Incident.institution_id)
+                .where(Incident.status == "published"))
+        if self.sido:
+            stmt = stmt.where(Institution.sido_code == self.sido)
+        if self.sigungu:
+            stmt = stmt.where(Institution.sigungu_code == self.sigungu)
+        if self.kind:
+            stmt = stmt.where(Institution.kind == self.kind)
+        if self.level:
+            stmt = stmt.where(Incident.verification_level == self.level)
+        if self.month_from:  # periods that overlap the asked range
+            stmt = stmt.where(Incident.last_reported_month >= _month(self.month_from))
+        if self.month_to:
+            stmt = stmt.where(Incident.first_reported_month <= _month(self.month_to))
+        if self.q:
+            stmt = stmt.where(or_(Institution.name_ko.icontains(self.q, autoescape=True),
+                                  Institution.name_en.icontains(self.q, autoescape=True)))
+        order = {"recent": (Incident.published_at.desc(), Incident.id.desc()),
+                 "period": (Incident.last_reported_month.desc(), Incident.id.desc()),
+                 "name": (Institution.name_ko, Incident.id)}[self.sort]
+        return stmt.order_by(*order)
+
+
+def _month(text):
+    """Return the first day of a YYYY-MM month, or None."""
+    match = MONTH.match(text or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+# The only fields that ever leave the server about an incident (never tip text, never
+# moderator identity or verification basis).
+PUBLIC_FIELDS = ("id", "institution_ko", "institution_en", "kind", "sido_code", "sido_ko",
+                 "sigungu_code", "sigungu_ko", "lon", "lat", "location_approximate",
+                 "first_month", "last_month", "verification_level", "summary_ko",
+                 "summary_en", "sources", "demo", "published_at")
+
+
+def public_record(incident, institution):
+    """Return the allowlisted public fields of an incident."""
+    sido, sigungu = region_names()
+    sigungu_names = {c: ko for items in sigungu.values() for c, ko, _ in items}
+    return {
+        "id": incident.id, "institution_ko": institution.name_ko,
+        "institution_en": institution.name_en, "kind": institution.kind,
+        "sido_code": institution.sido_code,
+        "sido_ko": sido.get(institution.sido_code, ("", ""))[0],
+        "sigungu_code": institution.sigungu_code,
+        "sigungu_ko": sigungu_names.get(institution.sigungu_code, ""),
+        "lon": institution.lon, "lat": institution.lat,
+        "location_approximate": institution.location_approximate,
+        "first_month": incident.first_reported_month.strftime("%Y-%m"),
+        "last_month": incident.last_reported_month.strftime("%Y-%m"),
+        "verification_level": incident.verification_level,
+        "summary_ko": incident.public_summary_ko or "",
+        "summary_en": incident.public_summary_en or "",
+        "sources": list(incident.public_sources or []), "demo": incident.is_demo,
+        "published_at": incident.published_at.isoformat() if incident.published_at else None,
+    }

@@ -1,0 +1,129 @@
+"""The list, the incident page and the open-data exports: one filter, public fields only."""
+
+import csv
+import io
+import json
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from mapapp.models import Incident, Institution, utcnow
+
+XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+
+
+@pytest.fixture
+def incidents(session):
+    """Published incidents with known attributes, plus ones the public must never see."""
+    def inst(source_id):
+        return session.scalar(select(Institution.id).where(Institution.source_id == source_id))
+
+    seoul = inst("B000001838")  # 서울휘경초등학교, 11 / 11230, elementary
+    sejong_high = session.scalar(select(Institution.id).where(
+        Institution.sido_code == "36", Institution.kind == "high").order_by(Institution.id))
+    univ = session.scalar(select(Institution.id).where(Institution.kind == "university",
+                                                       Institution.sido_code == "11")
+                          .order_by(Institution.id))
+    rows = {
+        "seoul": (seoul, "published", "tips_only", date(2024, 8, 1), date(2024, 9, 1)),
+        "sejong": (sejong_high, "published", "media_reported", date(2025, 3, 1),
+                   date(2025, 3, 1)),
+        "univ": (univ, "published", "officially_confirmed", date(2024, 1, 1), date(2024, 2, 1)),
+        "draft": (seoul, "draft", "tips_only", date(2024, 8, 1), date(2024, 8, 1)),
+        "hidden": (seoul, "hidden", "tips_only", date(2024, 8, 1), date(2024, 8, 1)),
+        "retracted": (seoul, "retracted", "tips_only", date(2024, 8, 1), date(2024, 8, 1)),
+    }
+    ids = {}
+    for name, (institution_id, status, level, first, last) in rows.items():
+        item = Incident(institution_id=institution_id, status=status, verification_level=level,
+                        first_reported_month=first, last_reported_month=last,
+                        public_summary_ko=f"{name} {XSS}", public_summary_en=FORMULA,
+                        public_sources=[f"https://example.org/{name}"],
+                        verification_basis=f"SECRET-BASIS-{name}", published_at=utcnow(),
+                        retraction_note="철회" if status == "retracted" else None,
+                        retracted_at=utcnow() if status == "retracted" else None,
+                        hidden_at=utcnow() if status == "hidden" else None)
+        session.add(item)
+        session.flush()
+        ids[name] = item.id
+    session.commit()
+    return ids
+
+
+def listed(client, query=""):
+    html = client.get(f"/list?{query}").get_data(as_text=True)
+    return {int(i) for i in re.findall(r'data-incident="(\d+)"', html)}
+
+
+def exported_csv(client, query=""):
+    text = client.get(f"/api/v1/incidents.csv?{query}").get_data(as_text=True).lstrip("\ufeff")
+    return {int(row["id"]) for row in csv.DictReader(io.StringIO(text))}
+
+
+def exported_geojson(client, query=""):
+    return {f["id"] for f in client.get(f"/api/v1/incidents.geojson?{query}").json["features"]}
+
+
+CASES = [
+    ("", {"seoul", "sejong", "univ"}),
+    ("sido=11", {"seoul", "univ"}),
+    ("sigungu=11230", {"seoul"}),
+    ("sido=36", {"sejong"}),
+    ("kind=high", {"sejong"}),
+    ("kind=university", {"univ"}),
+    ("level=media_reported", {"sejong"}),
+    ("month_from=2024-09", {"seoul", "sejong"}),
+    ("month_to=2024-08", {"seoul", "univ"}),
+    ("month_from=2024-03&month_to=2024-12", {"seoul"}),
+    ("q=휘경", {"seoul"}),
+    ("sido=11&kind=elementary&month_from=2024-08&level=tips_only", {"seoul"}),
+    ("sido=36&level=tips_only", set()),
+    ("sido=XX&month_from=2024-13&kind=<b>&sort=evil&level=' OR 1=1", {"seoul", "sejong", "univ"}),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), CASES)
+def test_every_view_honours_the_same_filter(client, incidents, query, expected):
+    want = {incidents[name] for name in expected}
+    assert listed(client, query) == want
+    assert exported_csv(client, query) == want
+    assert exported_geojson(client, query) == want
+
+
+def test_exports_carry_only_public_fields(client, incidents):
+    for path in ("/api/v1/incidents.csv", "/api/v1/incidents.geojson", "/list"):
+        body = client.get(path).get_data(as_text=True)
+        assert "SECRET-BASIS" not in body, path
+    feature = client.get("/api/v1/incidents.geojson").json["features"][0]
+    assert "verification_basis" not in feature["properties"]
+
+
+def test_text_is_inert_in_pages_and_exports(client, incidents):
+    for path in ("/list", f"/incidents/{incidents['seoul']}", "/list?lang=en",
+                 f"/incidents/{incidents['seoul']}?lang=en"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>alert(1)" not in html and "<img src=x" not in html, path
+    text = client.get("/api/v1/incidents.csv").get_data(as_text=True).lstrip("\ufeff")
+    for row in csv.DictReader(io.StringIO(text)):
+        assert row["summary_en"].startswith("'=")  # no formula runs in a spreadsheet
+    geo = json.loads(client.get("/api/v1/incidents.geojson").get_data(as_text=True))
+    assert XSS in geo["features"][0]["properties"]["summary_ko"]  # data intact, as a string
+
+
+def test_incident_page_states(client, incidents):
+    seoul = client.get(f"/incidents/{incidents['seoul']}").get_data(as_text=True)
+    assert "https://example.org/seoul" in seoul and "정정" in seoul
+    hidden = client.get(f"/incidents/{incidents['hidden']}").get_data(as_text=True)
+    assert 'data-testid="summary"' not in hidden and "https://example.org/hidden" not in hidden
+    retracted = client.get(f"/incidents/{incidents['retracted']}").get_data(as_text=True)
+    assert "철회" in retracted and "https://example.org/retracted" not in retracted
+    assert client.get(f"/incidents/{incidents['draft']}").status_code == 404
+
+
+def test_public_pages_load_nothing_from_other_origins(client, incidents):
+    for path in ("/list", f"/incidents/{incidents['seoul']}"):
+        html = client.get(path).get_data(as_text=True)
+        assert not re.search(r'(src|href)="(https?:)?//(?!example\.org/)', html), path
