@@ -127,3 +127,26 @@ def test_public_pages_load_nothing_from_other_origins(client, incidents):
     for path in ("/list", f"/incidents/{incidents['seoul']}"):
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r'(src|href)="(https?:)?//(?!example\.org/)', html), path
+
+
+@pytest.mark.parametrize(("query", "expected"), CASES[:6])
+def test_feed_honours_the_filter(client, incidents, query, expected):
+    xml = client.get(f"/feed.atom?{query}").get_data(as_text=True)
+    found = {int(i) for i in re.findall(r"<id>[^<]*/incidents/(\d+)</id>", xml)}
+    assert found == {incidents[name] for name in expected}
+
+
+def test_feed_is_well_formed_with_hostile_text(client, incidents):
+    from xml.etree import ElementTree
+
+    answer = client.get("/feed.atom")
+    assert answer.mimetype == "application/atom+xml"
+    root = ElementTree.fromstring(answer.data)  # escaped: still parses
+    summaries = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}summary")]
+    assert any(XSS in s for s in summaries) and "SECRET-BASIS" not in answer.get_data(
+        as_text=True)
+
+
+def test_method_page_explains_the_levels(client):
+    html = client.get("/method?lang=en").get_data(as_text=True)
+    assert "two different moderators" in html and "Officially confirmed" in html

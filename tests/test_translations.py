@@ -8,7 +8,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "translations/ko/LC_MESSAGES/messages.po"
 METHODS = [("mapapp/**.py", "python"), ("moderation/**.py", "python"),
-           ("templates/**.html", "jinja2")]
+           ("templates/**.html", "jinja2"), ("templates/**.xml", "jinja2")]
 
 
 def catalog():

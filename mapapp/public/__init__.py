@@ -19,4 +19,4 @@ def home():
     return render_template("public/home.html", published=published, institutions=institutions)
 
 
-from mapapp.public import corrections, incidents  # noqa: E402,F401  (routes attach to bp)
+from mapapp.public import corrections, feed, incidents  # noqa: E402,F401  (routes attach to bp)

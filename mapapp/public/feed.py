@@ -1,0 +1,32 @@
+"""The Atom feed of newly published incidents, with the same filters as the list."""
+
+from datetime import UTC, datetime
+
+from flask import Response, render_template, request
+
+from mapapp.extensions import db
+from mapapp.public import bp
+from mapapp.queries import IncidentFilter, public_record
+
+FEED_SIZE = 50
+
+
+@bp.get("/feed.atom")
+def feed():
+    """Latest published incidents as Atom (a .xml template, so Jinja escapes it)."""
+    chosen = IncidentFilter.from_args({**request.args, "sort": "recent"})
+    rows = db.session.execute(chosen.statement().limit(FEED_SIZE)).all()
+    records = [public_record(incident, inst) for incident, inst in rows]
+    updated = max((r["published_at"] for r in records if r["published_at"]),
+                  default=datetime(2024, 1, 1, tzinfo=UTC).isoformat())
+    body = render_template("public/feed.xml", records=records, updated=updated,
+                           chosen=chosen)
+    response = Response(body, mimetype="application/atom+xml")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/method")
+def method():
+    """How verification works, what each level means, how to ask for a correction."""
+    return render_template("public/method.html")
