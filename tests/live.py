@@ -58,3 +58,17 @@ def browser(javascript=True):
         finally:
             context.close()
             chromium.close()
+
+
+def read_rows(database_url, statement):
+    """Run a SELECT on the live server's database from outside the app; return the rows."""
+    from sqlalchemy import create_engine
+
+    from mapapp.spatial import engine_options
+
+    engine = create_engine(database_url, **engine_options(database_url))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(statement).all()
+    finally:
+        engine.dispose()

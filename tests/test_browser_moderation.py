@@ -2,13 +2,13 @@
 
 import pyotp
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from mapapp.extensions import db
 from mapapp.models import Incident, Moderator
 from moderation.accounts import hash_password
 from tests.conftest import throwaway_database
-from tests.live import browser, live_server
+from tests.live import browser, live_server, read_rows
 from tests.moderation_helpers import PASSWORD
 from tests.test_browser_tips import check_status, fill_tip, only_our_origin
 
@@ -42,15 +42,7 @@ def sign_out(page):
 
 
 def incident_status(url):
-    engine = create_engine(url) if url.startswith("postgresql") else None
-    if engine is None:
-        from mapapp.spatial import sqlite_dbapi
-
-        engine = create_engine(url, module=sqlite_dbapi())
-    with engine.connect() as conn:
-        rows = conn.execute(select(Incident.id, Incident.status)).all()
-    engine.dispose()
-    return rows
+    return read_rows(url, select(Incident.id, Incident.status))
 
 
 def test_tip_two_moderators_publish_then_correction_hides(site):

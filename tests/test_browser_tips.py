@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from mapapp.models import Report
 from tests.conftest import throwaway_database
-from tests.live import browser, live_server
+from tests.live import browser, live_server, read_rows
 
 
 @pytest.fixture
@@ -41,15 +41,7 @@ def check_status(page, base, code):
 
 
 def stored_reports(url):
-    engine = create_engine(url) if url.startswith("postgresql") else None
-    if engine is None:
-        from mapapp.spatial import sqlite_dbapi
-
-        engine = create_engine(url, module=sqlite_dbapi())
-    with engine.connect() as conn:
-        rows = conn.execute(select(Report.institution_id, Report.description)).all()
-    engine.dispose()
-    return rows
+    return read_rows(url, select(Report.institution_id, Report.description))
 
 
 def test_tip_without_javascript(site):
