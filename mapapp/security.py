@@ -42,6 +42,20 @@ class DropRequestLines(logging.Filter):
         return not self.REQUEST_LINE.match(record.getMessage())
 
 
+class ScrubAddresses(logging.Filter):
+    """Replace IPv4 and IPv6 addresses in a log record (gunicorn logs them for bad requests)."""
+
+    IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|"
+                      r"[0-9A-Fa-f]{1,4})?")
+    IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+
+    def filter(self, record):
+        """Rewrite the message without addresses; always keep the record."""
+        message = self.IPV4.sub("[address]", self.IPV6.sub("[address]", record.getMessage()))
+        record.msg, record.args = message, ()
+        return True
+
+
 def silence_request_logs():
     """Keep `flask run` from logging client addresses."""
     werkzeug = logging.getLogger("werkzeug")

@@ -179,3 +179,25 @@ def test_gunicorn_keeps_no_access_log():
     spec.loader.exec_module(conf)
     assert conf.accesslog is None
     assert conf.preload_app is True  # workers share the limiter's in-memory HMAC seed
+
+
+def test_gunicorn_error_log_scrubs_addresses():
+    import importlib.util
+    import logging
+    from pathlib import Path
+
+    from gunicorn.config import Config
+
+    path = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    logger = conf.logger_class(Config())
+    for address in (PROBE_IP, "2001:db8::7", "::ffff:203.0.113.7"):
+        record = logging.LogRecord("gunicorn.error", logging.WARNING, __file__, 1,
+                                   f"Invalid request from ip={address}: Invalid HTTP request "
+                                   "line: 'GET /x HTTP/1.1'", (), None)
+        for log_filter in logger.error_log.filters:
+            log_filter.filter(record)
+        assert address not in record.getMessage() and "[address]" in record.getMessage()
+        assert "GET /x HTTP/1.1" in record.getMessage()
