@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -169,3 +169,49 @@ def pytest_terminal_summary(terminalreporter):
         if name in tally:
             counts = ", ".join(f"{n} {o}" for o, n in sorted(tally[name].items()))
             terminalreporter.write_line(f"backend {name}: {counts}")
+
+
+XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+
+
+@pytest.fixture
+def incidents(session):
+    """Published incidents with known attributes, plus ones the public must never see."""
+    from datetime import date
+
+    from mapapp.models import Incident, Institution, utcnow
+
+    def inst(source_id):
+        return session.scalar(select(Institution.id).where(Institution.source_id == source_id))
+
+    seoul = inst("B000001838")  # 서울휘경초등학교, 11 / 11230, elementary
+    sejong_high = session.scalar(select(Institution.id).where(
+        Institution.sido_code == "36", Institution.kind == "high").order_by(Institution.id))
+    univ = session.scalar(select(Institution.id).where(Institution.kind == "university",
+                                                       Institution.sido_code == "11")
+                          .order_by(Institution.id))
+    rows = {
+        "seoul": (seoul, "published", "tips_only", date(2024, 8, 1), date(2024, 9, 1)),
+        "sejong": (sejong_high, "published", "media_reported", date(2025, 3, 1),
+                   date(2025, 3, 1)),
+        "univ": (univ, "published", "officially_confirmed", date(2024, 1, 1), date(2024, 2, 1)),
+        "draft": (seoul, "draft", "tips_only", date(2024, 8, 1), date(2024, 8, 1)),
+        "hidden": (seoul, "hidden", "tips_only", date(2024, 8, 1), date(2024, 8, 1)),
+        "retracted": (seoul, "retracted", "tips_only", date(2024, 8, 1), date(2024, 8, 1)),
+    }
+    ids = {}
+    for name, (institution_id, status, level, first, last) in rows.items():
+        item = Incident(institution_id=institution_id, status=status, verification_level=level,
+                        first_reported_month=first, last_reported_month=last,
+                        public_summary_ko=f"{name} {XSS}", public_summary_en=FORMULA,
+                        public_sources=[f"https://example.org/{name}"],
+                        verification_basis=f"SECRET-BASIS-{name}", published_at=utcnow(),
+                        retraction_note="철회" if status == "retracted" else None,
+                        retracted_at=utcnow() if status == "retracted" else None,
+                        hidden_at=utcnow() if status == "hidden" else None)
+        session.add(item)
+        session.flush()
+        ids[name] = item.id
+    session.commit()
+    return ids

@@ -1,0 +1,43 @@
+"""GET /api/v1/points: what the map draws, as cacheable bytes."""
+
+from flask import Response, request
+
+from mapapp.api import bp
+from mapapp.extensions import db
+from mapapp.payload import get_payload
+from mapapp.queries import IncidentFilter
+
+AGGREGATE_BELOW_ZOOM = {"sido": 8, "sigungu": 10}  # counts per region at low zoom
+POINTS_WITHOUT_AGGREGATING = 2000  # a small result is sent as points at any zoom
+
+
+def choose_view(session, chosen, zoom):
+    """Pick points or counts per region for this zoom level."""
+    if zoom is None or zoom >= AGGREGATE_BELOW_ZOOM["sigungu"]:
+        return "points"
+    from sqlalchemy import func, select
+
+    total = session.scalar(select(func.count()).select_from(
+        chosen.statement().order_by(None).subquery()))
+    if total <= POINTS_WITHOUT_AGGREGATING:
+        return "points"
+    return "sido" if zoom < AGGREGATE_BELOW_ZOOM["sido"] else "sigungu"
+
+
+@bp.get("/api/v1/points")
+def points():
+    """Published incidents for the map, honouring the list's filters; 304 when unchanged."""
+    chosen = IncidentFilter.from_args(request.args)
+    zoom = request.args.get("zoom", type=int)
+    view = request.args.get("view") if request.args.get("view") in ("points", "sido",
+                                                                     "sigungu") else None
+    view = view or choose_view(db.session, chosen, zoom)
+    body, etag = get_payload(db.session, chosen, view)
+    response = Response(body, mimetype="application/json")
+    response.set_etag(etag, weak=True)
+    response.make_conditional(request)  # 304 when If-None-Match matches
+    # A CDN may hold it briefly, and serve it stale while we refresh it or are down.
+    response.headers["Cache-Control"] = ("public, max-age=30, s-maxage=60, "
+                                         "stale-while-revalidate=300, stale-if-error=86400")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
