@@ -10,7 +10,7 @@ from moderation.accounts import hash_password
 from tests.conftest import throwaway_database
 from tests.live import browser, live_server, read_rows
 from tests.moderation_helpers import PASSWORD
-from tests.test_browser_tips import check_status, fill_tip, only_our_origin
+from tests.test_browser_tips import check_status, only_our_origin, send_tip_without_javascript
 
 
 @pytest.fixture
@@ -48,13 +48,7 @@ def incident_status(url):
 def test_tip_two_moderators_publish_then_correction_hides(site):
     base, url = site
     with browser(javascript=False) as (page, requested):
-        page.goto(f"{base}/report")
-        page.fill("#q", "서울휘경초")
-        page.click("button[name=action][value=search]")
-        page.check("#matches input[name=institution_id]")
-        fill_tip(page)
-        page.click("button[name=action][value=submit]")
-        code = page.text_content("[data-testid=receipt] code")
+        code = send_tip_without_javascript(page, base)
 
         sign_in(page, base, "alice")
         page.goto(f"{base}/mod/queue")

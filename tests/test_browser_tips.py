@@ -44,16 +44,21 @@ def stored_reports(url):
     return read_rows(url, select(Report.institution_id, Report.description))
 
 
+def send_tip_without_javascript(page, base):
+    """Find the school with the server-side search, answer, send; return the receipt code."""
+    page.goto(f"{base}/report")
+    page.fill("#q", "서울휘경초")
+    page.click("button[name=action][value=search]")
+    page.check("#matches input[name=institution_id]")
+    fill_tip(page)
+    page.click("button[name=action][value=submit]")
+    return page.text_content("[data-testid=receipt] code")
+
+
 def test_tip_without_javascript(site):
     base, url = site
     with browser(javascript=False) as (page, requested):
-        page.goto(f"{base}/report")
-        page.fill("#q", "서울휘경초")
-        page.click("button[name=action][value=search]")
-        page.check("#matches input[name=institution_id]")
-        fill_tip(page)
-        page.click("button[name=action][value=submit]")
-        code = page.text_content("[data-testid=receipt] code")
+        code = send_tip_without_javascript(page, base)
         assert re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{4}", code)
         assert check_status(page, base, code) == "received"
         assert "접수됨" in page.text_content("[data-testid=status]")
