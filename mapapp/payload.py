@@ -90,7 +90,7 @@ def get_payload(session, chosen, view):
 
 def build(session, chosen, view):
     """Build the payload: compact point rows, or counts per region with label points."""
-    stmt = chosen.statement().order_by(None)
+    stmt = chosen.statement(session).order_by(None)
     if view == "points":
         rows = session.execute(stmt.with_only_columns(
             Incident.id, Institution.lon, Institution.lat, Institution.kind,

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 
 from geodata.regions import region_names
 from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS, Incident, Institution
+from mapapp.spatial import in_bbox, valid_korea_point
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 SORTS = ("recent", "period", "name")
@@ -25,6 +26,7 @@ class IncidentFilter:
     level: str = ""
     q: str = ""
     sort: str = "recent"
+    bbox: str = ""  # "west,south,east,north": the map's viewport
 
     @classmethod
     def from_args(cls, args):
@@ -42,6 +44,7 @@ class IncidentFilter:
             level=value["level"] if value["level"] in VERIFICATION_LEVELS else "",
             q=value["q"][:60],
             sort=value["sort"] if value["sort"] in SORTS else "recent",
+            bbox=",".join(f"{v:.5f}" for v in box) if (box := _bbox(value["bbox"])) else "",
         )
 
     def args(self):
@@ -52,7 +55,7 @@ class IncidentFilter:
         """Return a stable text key (for caches)."""
         return "&".join(f"{k}={v}" for k, v in sorted(self.args().items()))
 
-    def statement(self):
+    def statement(self, session):
         """Return a SELECT of (Incident, Institution) for published incidents matching."""
         stmt = (select(Incident, Institution)
                 .join(Institution, Institution.id == Incident.institution_id)
@@ -69,6 +72,9 @@ class IncidentFilter:
             stmt = stmt.where(Incident.last_reported_month >= _month(self.month_from))
         if self.month_to:
             stmt = stmt.where(Incident.first_reported_month <= _month(self.month_to))
+        if self.bbox:
+            box = tuple(float(v) for v in self.bbox.split(","))
+            stmt = stmt.where(in_bbox(session, Institution.geom, box))
         if self.q:
             stmt = stmt.where(or_(Institution.name_ko.icontains(self.q, autoescape=True),
                                   Institution.name_en.icontains(self.q, autoescape=True)))
@@ -76,6 +82,18 @@ class IncidentFilter:
                  "period": (Incident.last_reported_month.desc(), Incident.id.desc()),
                  "name": (Institution.name_ko, Incident.id)}[self.sort]
         return stmt.order_by(*order)
+
+
+def _bbox(text):
+    """Return (west, south, east, north) if the text is a sane box in Korea, else None."""
+    try:
+        west, south, east, north = (float(v) for v in (text or "").split(","))
+    except ValueError:
+        return None
+    if not (west < east and south < north and valid_korea_point(west, south)
+            and valid_korea_point(east, north)):
+        return None
+    return west, south, east, north
 
 
 def _month(text):

@@ -5,7 +5,7 @@ import pytest
 from mapapp import payload
 from mapapp.models import Incident
 from tests.test_moderation_review import signed_in
-from tests.test_public_data import CASES
+from tests.test_public_data import CASES, listed
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +75,13 @@ def test_database_outage_serves_the_last_payload(app, client, incidents, monkeyp
 def test_payload_has_no_private_fields(client, incidents):
     body = client.get("/api/v1/points").get_data(as_text=True)
     assert "SECRET-BASIS" not in body and "<script>" not in body
+
+
+def test_bbox_limits_points_to_the_viewport(client, incidents):
+    seoul_only = "126.76,37.41,127.19,37.72"
+    rows = client.get(f"/api/v1/points?bbox={seoul_only}").json["rows"]
+    assert {r[0] for r in rows} == {incidents["seoul"], incidents["univ"]}
+    assert listed(client, f"bbox={seoul_only}") == {incidents["seoul"], incidents["univ"]}
+    for bad in ("1,2,3", "130,38,126,33", "0,0,1,1", "a,b,c,d"):
+        everything = client.get(f"/api/v1/points?bbox={bad}").json["rows"]
+        assert len(everything) == 3, bad  # an unusable box is ignored, never an error

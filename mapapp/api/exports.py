@@ -15,7 +15,7 @@ EXPORT_LIMIT = 200_000
 
 def _records():
     """Return the public records for the filter in the query string."""
-    stmt = IncidentFilter.from_args(request.args).statement().limit(EXPORT_LIMIT)
+    stmt = IncidentFilter.from_args(request.args).statement(db.session).limit(EXPORT_LIMIT)
     return [public_record(incident, inst) for incident, inst in db.session.execute(stmt)]
 
 

@@ -18,7 +18,7 @@ def choose_view(session, chosen, zoom):
     from sqlalchemy import func, select
 
     total = session.scalar(select(func.count()).select_from(
-        chosen.statement().order_by(None).subquery()))
+        chosen.statement(session).order_by(None).subquery()))
     if total <= POINTS_WITHOUT_AGGREGATING:
         return "points"
     return "sido" if zoom < AGGREGATE_BELOW_ZOOM["sido"] else "sigungu"

@@ -15,7 +15,7 @@ FEED_SIZE = 50
 def feed():
     """Latest published incidents as Atom (a .xml template, so Jinja escapes it)."""
     chosen = IncidentFilter.from_args({**request.args, "sort": "recent"})
-    rows = db.session.execute(chosen.statement().limit(FEED_SIZE)).all()
+    rows = db.session.execute(chosen.statement(db.session).limit(FEED_SIZE)).all()
     records = [public_record(incident, inst) for incident, inst in rows]
     updated = max((r["published_at"] for r in records if r["published_at"]),
                   default=datetime(2024, 1, 1, tzinfo=UTC).isoformat())

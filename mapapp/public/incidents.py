@@ -36,7 +36,7 @@ class Page:
 def incident_list():
     """Published incidents, filtered and sorted by URL parameters, paginated."""
     chosen = IncidentFilter.from_args(request.args)
-    stmt = chosen.statement()
+    stmt = chosen.statement(db.session)
     number = max(request.args.get("page", 1, type=int), 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.execute(stmt.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
