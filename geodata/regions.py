@@ -20,3 +20,9 @@ def region_names():
     for items in sigungu.values():
         items.sort(key=lambda item: item[1])
     return sido, sigungu
+
+
+@lru_cache(maxsize=1)
+def sigungu_names():
+    """Return {시/군/구 code: Korean name} (every known 시/군/구)."""
+    return {code: ko for items in region_names()[1].values() for code, ko, _ in items}

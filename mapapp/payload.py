@@ -88,9 +88,17 @@ def get_payload(session, chosen, view):
     return entry
 
 
+def get_total(session, chosen):
+    """Return how many published incidents match, cached like the payloads."""
+    body, _etag = get_payload(session, chosen, "count")
+    return json.loads(body)["count"]
+
+
 def build(session, chosen, view):
     """Build the payload: compact point rows, or counts per region with label points."""
     stmt = chosen.statement(session).order_by(None)
+    if view == "count":
+        return {"count": session.scalar(select(func.count()).select_from(stmt.subquery()))}
     if view == "points":
         rows = session.execute(stmt.with_only_columns(
             Incident.id, Institution.lon, Institution.lat, Institution.kind,

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import or_, select
 
-from geodata.regions import region_names
+from geodata.regions import region_names, sigungu_names
 from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS, Incident, Institution
 from mapapp.spatial import in_bbox, valid_korea_point
 
@@ -31,12 +31,10 @@ class IncidentFilter:
     @classmethod
     def from_args(cls, args):
         """Parse URL query parameters, keeping only valid values."""
-        sido, sigungu = region_names()
-        known_sigungu = {c for items in sigungu.values() for c, _, _ in items}
         value = {k: (args.get(k) or "").strip() for k in cls.__dataclass_fields__}
         return cls(
-            sido=value["sido"] if value["sido"] in sido else "",
-            sigungu=value["sigungu"] if value["sigungu"] in known_sigungu and (
+            sido=value["sido"] if value["sido"] in region_names()[0] else "",
+            sigungu=value["sigungu"] if value["sigungu"] in sigungu_names() and (
                 not value["sido"] or value["sigungu"].startswith(value["sido"])) else "",
             month_from=value["month_from"] if _month(value["month_from"]) else "",
             month_to=value["month_to"] if _month(value["month_to"]) else "",
@@ -114,15 +112,14 @@ PUBLIC_FIELDS = ("id", "institution_ko", "institution_en", "kind", "sido_code", 
 
 def public_record(incident, institution):
     """Return the allowlisted public fields of an incident."""
-    sido, sigungu = region_names()
-    sigungu_names = {c: ko for items in sigungu.values() for c, ko, _ in items}
+    sido = region_names()[0]
     return {
         "id": incident.id, "institution_ko": institution.name_ko,
         "institution_en": institution.name_en, "kind": institution.kind,
         "sido_code": institution.sido_code,
         "sido_ko": sido.get(institution.sido_code, ("", ""))[0],
         "sigungu_code": institution.sigungu_code,
-        "sigungu_ko": sigungu_names.get(institution.sigungu_code, ""),
+        "sigungu_ko": sigungu_names().get(institution.sigungu_code, ""),
         "lon": institution.lon, "lat": institution.lat,
         "location_approximate": institution.location_approximate,
         "first_month": incident.first_reported_month.strftime("%Y-%m"),

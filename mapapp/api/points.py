@@ -4,7 +4,7 @@ from flask import Response, request
 
 from mapapp.api import bp
 from mapapp.extensions import db
-from mapapp.payload import get_payload
+from mapapp.payload import get_payload, get_total
 from mapapp.queries import IncidentFilter
 
 AGGREGATE_BELOW_ZOOM = {"sido": 8, "sigungu": 10}  # counts per region at low zoom
@@ -15,11 +15,7 @@ def choose_view(session, chosen, zoom):
     """Pick points or counts per region for this zoom level."""
     if zoom is None or zoom >= AGGREGATE_BELOW_ZOOM["sigungu"]:
         return "points"
-    from sqlalchemy import func, select
-
-    total = session.scalar(select(func.count()).select_from(
-        chosen.statement(session).order_by(None).subquery()))
-    if total <= POINTS_WITHOUT_AGGREGATING:
+    if get_total(session, chosen) <= POINTS_WITHOUT_AGGREGATING:  # cached, not a query
         return "points"
     return "sido" if zoom < AGGREGATE_BELOW_ZOOM["sido"] else "sigungu"
 

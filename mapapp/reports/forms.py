@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.i18n import messages_path as wtforms_messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from geodata.regions import region_names
+from geodata.regions import region_names, sigungu_names
 from mapapp.models import REPORT_CATEGORIES, TIPSTER_ROLES
 
 DESCRIPTION_MAX = 2000
@@ -144,7 +144,7 @@ class TipForm(FlaskForm):
 
     def validate_sigungu_code(self, field):
         """A 시/군/구 must be known and lie in the chosen 시/도."""
-        if not any(field.data == c for items in region_names()[1].values() for c, _, _ in items):
+        if field.data not in sigungu_names():
             raise ValidationError(_l("Not a valid choice."))
         if field.data and self.sido_code.data and not field.data.startswith(self.sido_code.data):
             raise ValidationError(_l("That district is not in the chosen province or city."))
