@@ -4,10 +4,12 @@ import csv
 import io
 import json
 
-from flask import Response, request
+from flask import Response, abort, jsonify, request
+from sqlalchemy import select
 
 from mapapp.api import bp
 from mapapp.extensions import db
+from mapapp.models import Incident, Institution
 from mapapp.queries import PUBLIC_FIELDS, IncidentFilter, public_record
 
 EXPORT_LIMIT = 200_000
@@ -37,6 +39,21 @@ def incidents_geojson():
     body = json.dumps({"type": "FeatureCollection", "features": features},
                       ensure_ascii=False, separators=(",", ":"))
     return _open_data(body, "application/geo+json", "incidents.geojson")
+
+
+@bp.get("/api/v1/incidents/<int:incident_id>")
+def incident_json(incident_id):
+    """One published incident's public fields (what a map popup shows); 404 otherwise."""
+    row = db.session.execute(select(Incident, Institution)
+                             .join(Institution, Institution.id == Incident.institution_id)
+                             .where(Incident.id == incident_id,
+                                    Incident.status == "published")).first()
+    if row is None:
+        abort(404)
+    response = jsonify(public_record(*row))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 def spreadsheet_safe(value):

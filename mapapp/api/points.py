@@ -9,6 +9,7 @@ from mapapp.queries import IncidentFilter
 
 AGGREGATE_BELOW_ZOOM = {"sido": 8, "sigungu": 10}  # counts per region at low zoom
 POINTS_WITHOUT_AGGREGATING = 2000  # a small result is sent as points at any zoom
+VIEWS = ("points", "sido", "sigungu", "count")  # "count": just how many match
 
 
 def choose_view(session, chosen, zoom):
@@ -22,12 +23,11 @@ def choose_view(session, chosen, zoom):
 
 @bp.get("/api/v1/points")
 def points():
-    """Published incidents for the map, honouring the list's filters; 304 when unchanged."""
+    """Incidents for the map (or a count), honouring the list's filters; 304 if unchanged."""
     chosen = IncidentFilter.from_args(request.args)
     zoom = request.args.get("zoom", type=int)
-    view = request.args.get("view") if request.args.get("view") in ("points", "sido",
-                                                                     "sigungu") else None
-    view = view or choose_view(db.session, chosen, zoom)
+    asked = request.args.get("view")
+    view = asked if asked in VIEWS else choose_view(db.session, chosen, zoom)
     body, etag = get_payload(db.session, chosen, view)
     response = Response(body, mimetype="application/json")
     response.set_etag(etag, weak=True)

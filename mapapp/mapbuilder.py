@@ -1,0 +1,72 @@
+"""Folium builds the map's scaffolding: map, tiles, controls, cluster group. No user data.
+
+Published incidents never pass through folium: static/js/map.js fetches them from the JSON API
+and builds every popup with DOM nodes. We use folium's "components" (header, html, script) in
+our own template, with two changes to what folium would emit on its own:
+- its assets point at static/vendor/ (Leaflet 1.9.4, Leaflet.markercluster 1.5.3 from npm);
+  folium's CDN defaults (jQuery, Bootstrap, Font Awesome, ...) are never loaded;
+- its header's viewport meta (which forbids zooming) and page-wide styles are left out; the
+  map's size comes from site.css, and the script is wrapped in a tag carrying the CSP nonce.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import folium
+from branca.element import CssLink, JavascriptLink
+from folium.plugins import MarkerCluster
+
+KOREA_CENTER = (36.3, 127.8)
+KOREA_ZOOM = 7
+LEAFLET_JS = [("leaflet", "vendor/leaflet/leaflet.js")]
+LEAFLET_CSS = [("leaflet_css", "vendor/leaflet/leaflet.css")]
+CLUSTER_JS = [("markercluster", "vendor/leaflet.markercluster/leaflet.markercluster.js")]
+CLUSTER_CSS = [("markercluster_css", "vendor/leaflet.markercluster/MarkerCluster.css"),
+               ("markercluster_default_css",
+                "vendor/leaflet.markercluster/MarkerCluster.Default.css")]
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """Folium's rendered pieces, and the JavaScript names map.js looks up."""
+
+    header: str  # <script src> and <link> tags, all on our own origin
+    html: str  # the map's <div>
+    script: str  # the code that builds map, tiles, cluster group and controls (no <script>)
+    map_name: str
+    cluster_name: str
+    regions_name: str
+
+
+def _static(static_url, pairs):
+    """Return folium (name, url) pairs pointing at our static files."""
+    return [(name, static_url + path) for name, path in pairs]
+
+
+@lru_cache(maxsize=8)
+def build_map(static_url, tile_url, tile_attribution, incidents_label, regions_label):
+    """Render the scaffolding once per (static prefix, tiles, language); the result is reused."""
+    fmap = folium.Map(location=KOREA_CENTER, zoom_start=KOREA_ZOOM, min_zoom=6, max_zoom=18,
+                      tiles=None, control_scale=True, max_bounds=True,
+                      min_lat=32.0, max_lat=39.5, min_lon=123.0, max_lon=133.0)
+    fmap.default_js = _static(static_url, LEAFLET_JS)
+    fmap.default_css = _static(static_url, LEAFLET_CSS)
+    if tile_url:  # without tiles the map still shows our own region outlines
+        folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="tiles",
+                         control=False, max_zoom=18).add_to(fmap)
+    # Drawn first, so the incident markers stay on top of region outlines and counts.
+    regions = folium.FeatureGroup(name=regions_label).add_to(fmap)
+    cluster = MarkerCluster(name=incidents_label, options={"chunkedLoading": True,
+                                                           "showCoverageOnHover": False})
+    cluster.default_js = _static(static_url, CLUSTER_JS)
+    cluster.default_css = _static(static_url, CLUSTER_CSS)
+    cluster.add_to(fmap)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+
+    root = fmap.get_root()
+    root.render()
+    links = [child.render() for child in root.header._children.values()
+             if isinstance(child, JavascriptLink | CssLink)]
+    return MapParts(header="\n".join(links), html=root.html.render(),
+                    script=root.script.render(), map_name=fmap.get_name(),
+                    cluster_name=cluster.get_name(), regions_name=regions.get_name())
