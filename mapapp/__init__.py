@@ -80,8 +80,37 @@ def register_hooks(app):
 
     silence_request_logs()
     app.after_request(set_security_headers)
+    app.after_request(remember_language)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["current_locale"] = select_locale
+    app.jinja_env.globals["language_url"] = language_url
+
+
+LANGUAGE_COOKIE_DAYS = 365
+
+
+def remember_language(response):
+    """Keep a ?lang= choice in a cookie, on pages only (cacheable API answers set no cookie).
+
+    Tip pages never set it: a tipster's device keeps no lasting trace of the tip form.
+    """
+    from flask import current_app
+
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"] and response.mimetype == "text/html" \
+            and request.blueprint != "reports" and request.cookies.get("lang") != chosen:
+        response.set_cookie("lang", chosen, max_age=LANGUAGE_COOKIE_DAYS * 86400,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"],
+                            httponly=True, samesite="Lax")
+    return response
+
+
+def language_url(code):
+    """Return this page's URL in another language, keeping its query (filters, page)."""
+    from urllib.parse import urlencode
+
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', code)])}"
 
 
 def select_locale():

@@ -12,13 +12,13 @@ from mapapp.models import Moderator
 from tests.conftest import TEST_CONFIG
 
 
-def test_home_page_shows_the_gazetteer_and_support_lines(client):
+def test_home_page_is_the_map_with_its_count_and_support_lines(client, incidents):
     page = client.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert '<html lang="ko">' in html
-    institutions = re.search(r'data-testid="institutions">(\d+)<', html).group(1)
-    assert int(institutions) >= 12_000
+    assert 'class="folium-map"' in html and 'id="map-wrap"' in html
+    assert re.search(r'data-testid="count">\D*3\D', html)  # the three published incidents
     for line in ("02-735-8994", "1366", "02-815-0382", "112", "1377", "117"):
         assert line in html
 
@@ -59,9 +59,19 @@ def test_healthz_reports_degraded_when_the_database_is_down(backend, tmp_path):
 def test_pages_answer_503_not_500_when_the_database_is_down(backend, tmp_path):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI":
                       unreachable_database(backend, tmp_path)})
-    answer = app.test_client().get("/")
+    answer = app.test_client().get("/list")
     assert answer.status_code == 503
     assert "unavailable" in answer.get_data(as_text=True)
+
+
+def test_map_page_and_region_outlines_still_serve_when_the_database_is_down(backend, tmp_path):
+    """The map's scaffolding, filters and outlines come from files, not the database."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI":
+                      unreachable_database(backend, tmp_path)})
+    client = app.test_client()
+    page = client.get("/?sido=11")
+    assert page.status_code == 200 and 'class="folium-map"' in page.get_data(as_text=True)
+    assert client.get("/api/v1/regions.geojson").status_code == 200
 
 
 def test_404_as_html_and_as_json(client):

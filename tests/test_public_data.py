@@ -48,6 +48,17 @@ def test_every_view_honours_the_same_filter(client, incidents, query, expected):
     assert listed(client, query) == want
     assert exported_csv(client, query) == want
     assert exported_geojson(client, query) == want
+    assert counted(client, query) == len(want)
+
+
+def counted(client, query=""):
+    """Return the match count of the map's count view, the map page and the stats page."""
+    found = {client.get(f"/api/v1/points?view=count&{query}").json["count"]}
+    for path in ("/", "/stats"):
+        html = client.get(f"{path}?{query}").get_data(as_text=True)
+        found.add(int(re.search(r'data-testid="(?:count|total)">\D*(\d+)', html).group(1)))
+    assert len(found) == 1, found
+    return found.pop()
 
 
 def test_exports_carry_only_public_fields(client, incidents):

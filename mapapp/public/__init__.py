@@ -1,22 +1,55 @@
 """Public pages: what anyone can read."""
 
-from flask import Blueprint, render_template
-from sqlalchemy import func, select
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from sqlalchemy.exc import SQLAlchemyError
 
+from geodata.regions import region_names
 from mapapp.extensions import db
-from mapapp.models import Incident, Institution
+from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS
+from mapapp.payload import get_total
+from mapapp.queries import IncidentFilter
 
 bp = Blueprint("public", __name__)
 
 
+def filter_context(chosen):
+    """Return what the shared filter form needs (regions come from files, not the database)."""
+    sido, sigungu = region_names()
+    return {"chosen": chosen, "sido": sido, "sigungu": sigungu, "kinds": INSTITUTION_KINDS,
+            "levels": VERIFICATION_LEVELS}
+
+
 @bp.get("/")
 def home():
-    """Show that the site is up, with what it holds so far and where to get help."""
-    published = db.session.scalar(
-        select(func.count()).select_from(Incident).where(Incident.status == "published")
-    )
-    institutions = db.session.scalar(select(func.count()).select_from(Institution))
-    return render_template("public/home.html", published=published, institutions=institutions)
+    """The map: folium scaffolding in our page; incidents come from the points API."""
+    from flask_babel import gettext as _
+
+    from mapapp.mapbuilder import build_map
+
+    chosen = IncidentFilter.from_args(request.args)
+    config = current_app.config
+    parts = build_map(url_for("static", filename=""), config["TILE_URL"],
+                      config["TILE_ATTRIBUTION"], _("Incidents"), _("Regions"))
+    try:  # cached bytes; the map page still renders when the database is down
+        total = get_total(db.session, chosen)
+    except SQLAlchemyError:
+        db.session.rollback()
+        total = None
+    return render_template("public/map.html", parts=parts, total=total,
+                           **filter_context(chosen))
+
+
+@bp.get("/stats")
+def stats():
+    """Totals by kind and 시/도, and a monthly timeline, drawn as SVG on the server."""
+    from mapapp.stats import compute
+
+    chosen = IncidentFilter.from_args(request.args)
+    column = 0 if str(get_locale()) == "ko" else 1
+    region_labels = {code: names[column] for code, names in region_names()[0].items()}
+    return render_template("public/stats.html", stats=compute(db.session, chosen),
+                           region_labels=region_labels, **filter_context(chosen))
 
 
 from mapapp.public import corrections, feed, incidents  # noqa: E402,F401  (routes attach to bp)

@@ -5,10 +5,9 @@ from dataclasses import dataclass
 from flask import abort, render_template, request
 from sqlalchemy import func, select
 
-from geodata.regions import region_names
 from mapapp.extensions import db
-from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS, Incident, Institution
-from mapapp.public import bp
+from mapapp.models import Incident, Institution
+from mapapp.public import bp, filter_context
 from mapapp.queries import IncidentFilter, public_record
 
 PER_PAGE = 50
@@ -42,9 +41,8 @@ def incident_list():
     rows = db.session.execute(stmt.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
     page = Page(total, number, number > 1, number * PER_PAGE < total)
     records = [public_record(incident, inst) for incident, inst in rows]
-    return render_template("public/list.html", page=page, records=records, chosen=chosen,
-                           sido=region_names()[0], sigungu=region_names()[1],
-                           kinds=INSTITUTION_KINDS, levels=VERIFICATION_LEVELS)
+    return render_template("public/list.html", page=page, records=records,
+                           **filter_context(chosen))
 
 
 @bp.get("/incidents/<int:incident_id>")

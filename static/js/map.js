@@ -1,0 +1,321 @@
+/* The public map. folium built the map, tiles, cluster group and controls; this file fills them
+   with published incidents from our JSON API. Every text from the server reaches the page through
+   textContent (never as HTML), and every request stays on our own origin. */
+(function () {
+  "use strict";
+  var wrap = document.getElementById("map-wrap");
+  if (!wrap || !window.L) return;
+  var map = window[wrap.dataset.map];
+  var cluster = window[wrap.dataset.cluster];
+  var regionLayer = window[wrap.dataset.regions];
+  var labels = JSON.parse(document.getElementById("map-labels").textContent);
+  var form = document.querySelector("form[data-filters]");
+  var status = document.getElementById("map-status");
+  var legend = document.getElementById("legend");
+  var FILTERS = ["sido", "sigungu", "month_from", "month_to", "kind", "level", "q"];
+  var PIN = { tips_only: "pin-tips", media_reported: "pin-media", officially_confirmed: "pin-official" };
+  var COLORS = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
+  var KOREA = [[33.0, 124.5], [38.7, 131.0]];
+  var mode = "points";
+  var lastKey = null;
+  var generation = 0; // answers to superseded requests are dropped
+  var shapes = {}; // region GeoJSON by "" (all 시/도) or a 시/도 code (its 시/군/구)
+  var markers = {}; // incident id -> marker now in the cluster group
+  var complete = {}; // filters whose every point we already have: no refetch on zoom or pan
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (answer) {
+      if (!answer.ok) throw new Error("HTTP " + answer.status);
+      return answer.json();
+    });
+  }
+
+  function urlFilters() {
+    var params = new URLSearchParams(window.location.search), out = {};
+    FILTERS.forEach(function (name) { if (params.get(name)) out[name] = params.get(name); });
+    return out;
+  }
+
+  function formFilters() {
+    var data = new FormData(form), out = {};
+    FILTERS.forEach(function (name) {
+      var value = (data.get(name) || "").trim();
+      if (value) out[name] = value;
+    });
+    return out;
+  }
+
+  function fillForm(filters) {
+    FILTERS.forEach(function (name) {
+      if (form.elements[name]) form.elements[name].value = filters[name] || "";
+    });
+    var sido = form.elements.sido;
+    if (sido) sido.dispatchEvent(new Event("change")); // re-filter the 시/군/구 list
+    if (form.elements.sigungu) form.elements.sigungu.value = filters.sigungu || "";
+  }
+
+  function query(params) { return new URLSearchParams(params).toString(); }
+
+  function keepFiltersInLinks(filters) {
+    document.querySelectorAll("a[data-keep-filters]").forEach(function (link) {
+      var url = new URL(link.href, window.location.href);
+      url.search = query(filters);
+      link.href = url.toString();
+    });
+  }
+
+  function say(text) { status.textContent = text; }
+
+  function countText(count) { return labels.count.replace("{count}", String(count)); }
+
+  function regionShapes(sido) {
+    var key = sido || "";
+    if (!shapes[key]) {
+      var url = wrap.dataset.regionsUrl + (sido ? "?" + query({ sido: sido }) : "");
+      shapes[key] = getJSON(url).catch(function (error) { delete shapes[key]; throw error; });
+    }
+    return shapes[key];
+  }
+
+  function featureBounds(collection, code) {
+    var found = collection.features.filter(function (f) { return f.id === code; })[0];
+    if (!found) return null;
+    var b = found.bbox;
+    return [[b[1], b[0]], [b[3], b[2]]];
+  }
+
+  /* Zoom to the chosen 시/군/구 or 시/도, or to all of Korea. */
+  function zoomToRegion(filters) {
+    if (!filters.sido) { map.fitBounds(KOREA); return Promise.resolve(); }
+    return Promise.all([regionShapes(""), regionShapes(filters.sido)]).then(function (found) {
+      var bounds = (filters.sigungu && featureBounds(found[1], filters.sigungu)) ||
+                   featureBounds(found[0], filters.sido);
+      if (bounds) map.fitBounds(bounds, { padding: [8, 8] });
+    });
+  }
+
+  function regionName(props) {
+    return labels.lang === "ko" || !props.name_en ? props.name_ko : props.name_en;
+  }
+
+  function breaks(max) {
+    var steps = [1];
+    [16, 8, 4, 2].forEach(function (d) {
+      var v = Math.ceil(max / d);
+      if (v > steps[steps.length - 1]) steps.push(v);
+    });
+    return steps;
+  }
+
+  function colorFor(count, steps) {
+    if (!count) return "#ffffff";
+    var i = steps.length - 1;
+    while (i > 0 && count < steps[i]) i -= 1;
+    return COLORS[Math.min(i + COLORS.length - steps.length, COLORS.length - 1)];
+  }
+
+  function showLegend(steps, max) {
+    legend.replaceChildren(el("strong", labels.legend));
+    var list = el("ul");
+    var zero = el("li");
+    zero.append(el("span", null, "swatch swatch-zero"), document.createTextNode(" 0 (" + labels.none + ")"));
+    list.append(zero);
+    steps.forEach(function (from, i) {
+      var to = i + 1 < steps.length ? steps[i + 1] - 1 : max;
+      var item = el("li");
+      var swatch = el("span", null, "swatch");
+      swatch.style.background = colorFor(from, steps);
+      item.append(swatch, document.createTextNode(" " + (from === to ? from : from + "–" + to)));
+      list.append(item);
+    });
+    legend.append(list);
+    legend.hidden = false;
+  }
+
+  /* Region outlines (always: the map stays readable without tiles) or the choropleth. */
+  function drawRegions(collection, counts) {
+    regionLayer.clearLayers();
+    var max = 0;
+    if (counts) Object.keys(counts).forEach(function (c) { max = Math.max(max, counts[c]); });
+    var steps = breaks(Math.max(max, 1));
+    L.geoJSON(collection, {
+      interactive: !!counts,
+      style: function (feature) {
+        return counts
+          ? { color: "#555", weight: 1, fillColor: colorFor(counts[feature.id] || 0, steps), fillOpacity: 0.75 }
+          : { color: "#6b6b6b", weight: 1, fill: false };
+      },
+      onEachFeature: function (feature, layer) {
+        if (!counts) return;
+        var tip = el("span", regionName(feature.properties) + ": " + (counts[feature.id] || 0));
+        layer.bindTooltip(tip, { sticky: true });
+      }
+    }).addTo(regionLayer);
+    if (counts) showLegend(steps, max); else legend.hidden = true;
+  }
+
+  function pinIcon(level, demo) {
+    return L.divIcon({
+      className: "pin " + (PIN[level] || "pin-tips") + (demo ? " pin-demo" : ""),
+      iconSize: [18, 18], iconAnchor: [9, 9], popupAnchor: [0, -8]
+    });
+  }
+
+  function popupContent(record) {
+    var box = el("div", null, "popup");
+    var title = el("strong", labels.lang === "en" && record.institution_en ? record.institution_en : record.institution_ko);
+    box.append(title);
+    if (record.demo) box.append(document.createTextNode(" "), el("span", labels.demo, "badge-demo"));
+    box.append(el("div", [labels.kinds[record.kind] || record.kind, record.sido_ko + " " + record.sigungu_ko].join(" · ")));
+    var period = record.first_month + (record.last_month !== record.first_month ? "–" + record.last_month : "");
+    box.append(el("div", labels.period + ": " + period));
+    var level = labels.levels[record.verification_level];
+    box.append(el("div", labels.level + ": " + (level ? level[0] : record.verification_level)));
+    var link = el("a", labels.open);
+    link.href = wrap.dataset.pageUrl + encodeURIComponent(record.id);
+    box.append(link);
+    return box;
+  }
+
+  function openPopup(marker, id) {
+    marker.bindPopup(el("div", labels.loading)).openPopup();
+    getJSON(wrap.dataset.incidentUrl + encodeURIComponent(id)).then(function (record) {
+      marker.setPopupContent(popupContent(record));
+    }).catch(function () { marker.setPopupContent(el("div", labels.failed)); });
+  }
+
+  function newMarker(row) {
+    var id = row[0];
+    var marker = L.marker([row[2], row[1]], {
+      icon: pinIcon(row[4], row[5] === 1), keyboard: true,
+      title: (labels.kinds[row[3]] || "") + " · " + ((labels.levels[row[4]] || [""])[0])
+    });
+    marker.on("click", function () { if (!marker.getPopup()) openPopup(marker, id); });
+    return marker;
+  }
+
+  /* Change only what differs, so a marker whose popup is open stays put while the map pans. */
+  function drawPoints(payload) {
+    var wanted = {}, added = [], removed = [];
+    payload.rows.forEach(function (row) {
+      wanted[row[0]] = true;
+      if (!markers[row[0]]) added.push(markers[row[0]] = newMarker(row));
+    });
+    Object.keys(markers).forEach(function (id) {
+      if (!wanted[id]) { removed.push(markers[id]); delete markers[id]; }
+    });
+    cluster.removeLayers(removed);
+    cluster.addLayers(added);
+  }
+
+  function clearPoints() {
+    cluster.clearLayers();
+    markers = {};
+  }
+
+  /* At low zoom with many incidents the server sends counts per region: one bubble each. */
+  function drawBubbles(payload) {
+    var markers = payload.rows.map(function (row) {
+      var bubble = el("div", String(row[4]));
+      var marker = L.marker([row[3], row[2]], {
+        icon: L.divIcon({ className: "bubble", html: bubble, iconSize: [44, 44] }),
+        title: row[1] + ": " + row[4], keyboard: true
+      });
+      marker.on("click", function () { map.setView([row[3], row[2]], Math.min(map.getZoom() + 2, 12)); });
+      return marker;
+    });
+    regionLayer.addLayer(L.layerGroup(markers));
+  }
+
+  function pointsRequest(filters) {
+    var zoom = map.getZoom();
+    var params = Object.assign({}, filters);
+    if (mode === "regions") {
+      params.view = filters.sido ? "sigungu" : "sido";
+      return params;
+    }
+    // Few zoom buckets and a snapped viewport, so requests share cached payloads.
+    if (complete[query(filters)]) zoom = 7; // the same request as before: nothing new to fetch
+    params.zoom = String(zoom < 8 ? 7 : zoom < 10 ? 8 : 10);
+    if (zoom >= 10) {
+      var b = map.getBounds(), step = 0.25;
+      var snap = function (v, up) { return (up ? Math.ceil(v / step) : Math.floor(v / step)) * step; };
+      params.bbox = [snap(b.getWest()), snap(b.getSouth()), snap(b.getEast(), true),
+        snap(b.getNorth(), true)].map(function (v) { return v.toFixed(2); }).join(",");
+    }
+    return params;
+  }
+
+  function refresh(force) {
+    var filters = urlFilters();
+    var params = pointsRequest(filters);
+    var key = query(params);
+    if (!force && key === lastKey) return Promise.resolve();
+    lastKey = key;
+    var mine = ++generation;
+    var outlines = regionShapes(mode === "regions" ? filters.sido : "");
+    var count = getJSON(wrap.dataset.pointsUrl + "?" + query(Object.assign({ view: "count" }, filters)));
+    var points = getJSON(wrap.dataset.pointsUrl + "?" + key);
+    return Promise.all([outlines, points, count]).then(function (answers) {
+      if (mine !== generation) return;
+      var collection = answers[0], payload = answers[1];
+      say(countText(answers[2].count));
+      if (payload.view === "points") {
+        if (!params.bbox) complete[query(filters)] = true;
+        drawRegions(collection, null);
+        drawPoints(payload);
+        document.getElementById("demo-banner").hidden = !payload.rows.some(function (r) { return r[5] === 1; });
+      } else if (mode === "regions") {
+        clearPoints();
+        var counts = {};
+        payload.rows.forEach(function (row) { counts[row[0]] = row[4]; });
+        drawRegions(collection, counts);
+      } else {
+        clearPoints();
+        drawRegions(collection, null);
+        drawBubbles(payload);
+      }
+      wrap.dataset.loaded = payload.view;
+    }).catch(function () {
+      if (mine !== generation) return;
+      lastKey = null;
+      say(labels.failed);
+    });
+  }
+
+  function apply(filters, push) {
+    if (push) {
+      var search = query(filters);
+      window.history.pushState(filters, "", window.location.pathname + (search ? "?" + search : ""));
+    }
+    keepFiltersInLinks(filters);
+    return zoomToRegion(filters).catch(function () {}).then(function () { return refresh(true); });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    apply(formFilters(), true);
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "q") return; // the name filter applies on Enter or "Show"
+    apply(formFilters(), true);
+  });
+  window.addEventListener("popstate", function () {
+    fillForm(urlFilters());
+    apply(urlFilters(), false);
+  });
+  document.getElementById("map-mode").hidden = false;
+  document.getElementById("map-mode").addEventListener("change", function (event) {
+    mode = event.target.value;
+    refresh(true);
+  });
+  map.on("moveend", function () { refresh(false); });
+  apply(urlFilters(), false);
+})();

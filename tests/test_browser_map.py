@@ -1,0 +1,151 @@
+"""The public map in a real browser: clusters, a 시/도 filter, a popup, history, the choropleth."""
+
+import base64
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from mapapp.demo import seed
+from mapapp.extensions import db
+from mapapp.models import Incident, Institution
+from tests.conftest import throwaway_database
+from tests.live import browser, live_server, read_rows
+
+TILE_HOST = "http://tiles.test"
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB"
+                       "0C8AAAAASUVORK5CYII=")
+
+
+@pytest.fixture
+def site(backend, tmp_path):
+    """A live server with 300 published demo incidents and a tile host of its own."""
+    with throwaway_database(backend, tmp_path) as url, live_server(
+            url, TILE_URL=TILE_HOST + "/{z}/{x}/{y}.png") as (app, base):
+        with app.app_context():
+            seed(db.session, incidents=300, reports=0, seed_value=7)
+            db.session.commit()
+            db.session.remove()
+        yield base, url
+
+
+def shown_count(page):
+    return int(re.search(r"\d+", page.text_content("[data-testid=count]")).group())
+
+
+def wait_until(page, expression, seconds=10):
+    """Poll a JavaScript expression (wait_for_function evals in the page, which our CSP forbids)."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {expression}")
+
+
+def count_is(page, number):
+    wait_until(page, "document.querySelector('[data-testid=count]').textContent"
+                     f".match(/\\d+/)[0] === '{number}'")
+
+
+def click_inside_map(page, selector):
+    """Click the first element matching `selector` that lies inside the map's visible area."""
+    point = page.evaluate("""selector => {
+        const wrap = document.getElementById('map-wrap');
+        wrap.scrollIntoView({block: 'center'});
+        const box = wrap.getBoundingClientRect();
+        const frame = {left: Math.max(box.left, 0), top: Math.max(box.top, 0),
+                       right: Math.min(box.right, innerWidth),
+                       bottom: Math.min(box.bottom, innerHeight)};
+        for (const node of document.querySelectorAll(selector)) {
+            const r = node.getBoundingClientRect();
+            if (r.left >= frame.left && r.right <= frame.right && r.top >= frame.top
+                && r.bottom <= frame.bottom && r.width > 0) {
+                return [r.left + r.width / 2, r.top + r.height / 2];
+            }
+        }
+        return null;
+    }""", selector)
+    if point is None:
+        return False
+    page.mouse.click(*point)
+    return True
+
+
+def wait_loaded(page, view):
+    page.wait_for_selector(f"#map-wrap[data-loaded={view}]")
+
+
+def test_map_filters_popup_history_and_choropleth(site):
+    base, url = site
+    (total,), = read_rows(url, select(func.count()).select_from(Incident))
+    (seoul,), = read_rows(url, select(func.count()).select_from(Incident).join(
+        Institution, Institution.id == Incident.institution_id).where(
+        Institution.sido_code == "11"))
+    assert 0 < seoul < total
+    with browser() as (page, requested):
+        page.context.add_init_script(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+            " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+        page.route(TILE_HOST + "/**", lambda route: route.fulfill(body=PNG,
+                                                                   content_type="image/png"))
+        page.goto(base + "/")
+        wait_loaded(page, "points")
+        page.wait_for_selector(".marker-cluster")
+        assert shown_count(page) == total
+        assert page.is_visible("#demo-banner")
+        assert page.locator("#map-wrap path.leaflet-interactive, #map-wrap path").count() >= 17
+
+        # A 시/도 filter: the URL changes without a reload, the count follows, the map zooms in.
+        page.evaluate("window.__same_page = true")
+        zoom_before = page.evaluate(f"window[{page.get_attribute('#map-wrap', 'data-map')!r}]"
+                                    ".getZoom()")
+        page.select_option("#f-sido", "11")
+        page.wait_for_url(re.compile(r"[?&]sido=11"))
+        count_is(page, seoul)
+        assert page.evaluate("window.__same_page") is True  # no reload
+        map_name = page.get_attribute("#map-wrap", "data-map")
+        wait_until(page, f"window[{map_name!r}].getZoom() > {zoom_before}")
+        assert "sido=11" in page.get_attribute("a[data-keep-filters]", "href")
+
+        # Open a popup: zoom into clusters until a single institution's pin shows.
+        for _ in range(12):
+            if click_inside_map(page, ".leaflet-marker-icon.pin"):
+                break
+            assert click_inside_map(page, ".marker-cluster")
+            page.wait_for_timeout(700)
+        page.wait_for_selector(".leaflet-popup-content .popup a")
+        href = page.get_attribute(".leaflet-popup-content .popup a", "href")
+        incident_id = int(href.rstrip("/").rsplit("/", 1)[1])
+        (name, sido), = read_rows(url, select(Institution.name_ko, Institution.sido_code).join(
+            Incident, Incident.institution_id == Institution.id).where(
+            Incident.id == incident_id))
+        popup = page.text_content(".leaflet-popup-content")
+        assert name in popup and sido == "11"
+        assert page.locator(".leaflet-popup-content .badge-demo").count() == 1
+
+        # The back button restores the unfiltered view.
+        page.go_back()
+        count_is(page, total)
+        assert page.input_value("#f-sido") == ""
+
+        # Counts by region: a choropleth with a legend.
+        page.check("input[name=mode][value=regions]")
+        wait_loaded(page, "sido")
+        assert page.is_visible("#legend")
+        fills = page.eval_on_selector_all("#map-wrap path.leaflet-interactive",
+                                          "nodes => nodes.map(n => n.getAttribute('fill'))")
+        assert len(fills) == 17 and len(set(fills)) > 1
+
+        assert page.evaluate("window.__csp") == []
+        elsewhere = [u for u in requested if not u.startswith(base)]
+        assert elsewhere and all(u.startswith(TILE_HOST + "/") for u in elsewhere)
+
+
+def test_map_page_without_javascript_points_to_the_list(site):
+    base, _url = site
+    with browser(javascript=False) as (page, requested):
+        page.goto(base + "/?sido=11")
+        link = page.locator("noscript a, #after-map a").first.get_attribute("href")
+        assert link.startswith("/list") and "sido=11" in link
+        assert shown_count(page) > 0
+        assert [u for u in requested if not u.startswith(base)] == []
