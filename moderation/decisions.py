@@ -200,18 +200,36 @@ def place_tip(session, moderator, tip, institution):
     audit.record(session, moderator, "tip.place", tip, institution=institution.id)
 
 
-def add_institution(session, moderator, name, kind, sigungu_code):
-    """Add an institution the gazetteer lacks, at its 시/군/구's inside point (approximate)."""
-    from mapapp.models import Institution, Region
+def add_institution(session, moderator, name, kind, sigungu_code, lon=None, lat=None):
+    """Add an institution the gazetteer lacks, where the moderator put it on the map.
+
+    Without a point it goes to its 시/군/구's inside point, marked approximate. A point must lie
+    inside the chosen 시/군/구.
+    """
+    from mapapp.models import INSTITUTION_KINDS, Institution, Region
+    from mapapp.spatial import contains_point, valid_korea_point
 
     region = session.scalar(select(Region).where(Region.code == sigungu_code,
                                                  Region.level == 2))
     if region is None or not (name or "").strip():
         raise DecisionError("give the name and the 시/군/구")
+    if kind not in INSTITUTION_KINDS:
+        raise DecisionError("choose a kind from the list")
+    if (lon is None) != (lat is None):
+        raise DecisionError("give both longitude and latitude, or neither")
+    if lon is not None:
+        inside = valid_korea_point(lon, lat) and session.scalar(
+            select(Region.id).where(Region.id == region.id,
+                                    contains_point(session, Region.geom, lon, lat)))
+        if not inside:
+            raise DecisionError("that point is not inside the chosen 시/군/구")
     institution = Institution(source="moderator", source_id=secrets.token_hex(8),
                               name_ko=name.strip()[:200], kind=kind, sido_code=region.parent_code,
                               sigungu_code=region.code)
-    institution.place(region.label_lon, region.label_lat, approximate=True)
+    if lon is None:
+        institution.place(region.label_lon, region.label_lat, approximate=True)
+    else:
+        institution.place(lon, lat)
     session.add(institution)
     session.flush()
     audit.record(session, moderator, "institution.add", institution, name=institution.name_ko)

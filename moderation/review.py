@@ -133,9 +133,11 @@ def place(tip_id):
                 chosen = get_institution(db.session, request.form.get("institution_id",
                                                                        type=int))
                 if chosen is None:
+                    lon, lat = _coordinates(request.form)
                     chosen = decisions.add_institution(
                         db.session, _me(), request.form.get("name_ko", ""),
-                        request.form.get("kind", "other"), request.form.get("sigungu_code", ""))
+                        request.form.get("kind", "other"), request.form.get("sigungu_code", ""),
+                        lon, lat)
                 decisions.place_tip(db.session, _me(), tip, chosen)
                 target = chosen.id
             return redirect(url_for("moderation.review", institution_id=target))
@@ -148,4 +150,26 @@ def place(tip_id):
     matches = search_institutions(db.session, query, "" if typed else (tip.sido_code or ""))
     return render_template("moderation/place.html", tip=tip, query=query, matches=matches,
                            kinds=INSTITUTION_KINDS, sigungu=region_names()[1],
-                           action_form=form)
+                           action_form=form, typed=request.form, picker=picker_map())
+
+
+def _coordinates(form):
+    """Return (lon, lat) from the form, (None, None) when both are blank."""
+    raw = (form.get("lon", "").strip(), form.get("lat", "").strip())
+    if raw == ("", ""):
+        return None, None
+    try:
+        lon, lat = (float(v) for v in raw)
+    except ValueError:
+        raise decisions.DecisionError("longitude and latitude must be numbers") from None
+    return lon, lat
+
+
+def picker_map():
+    """Return the folium scaffolding for placing an institution (our outlines, no tiles)."""
+    from flask_babel import gettext as _
+
+    from mapapp.mapbuilder import build_map
+
+    return build_map(url_for("static", filename=""), "", "", _("Placed institution"),
+                     _("Regions"))

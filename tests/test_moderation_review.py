@@ -3,6 +3,7 @@
 import secrets
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from mapapp import audit
@@ -196,3 +197,35 @@ def test_place_an_unlisted_tip_on_a_new_institution(app, session):
     added = session.get(Institution, tip.institution_id)
     assert (added.source, added.sido_code, added.location_approximate) == ("moderator", "36", True)
     assert audit.verify(session)[2] == []
+
+
+def test_place_a_new_institution_at_a_point_inside_its_district(app, session):
+    tip_id = unlisted_tip(session)
+    alice = signed_in(app, session, "alice")
+    page = alice.get(f"/mod/tips/{tip_id}/place")
+    html = page.get_data(as_text=True)
+    assert 'id="picker"' in html and "L.tileLayer(" not in html  # our outlines, no tiles
+    alice.post(f"/mod/tips/{tip_id}/place", data={
+        "csrf_token": csrf_token(html), "name_ko": "세종 어느 학원", "kind": "other",
+        "sigungu_code": "36110", "lon": "127.289", "lat": "36.480"})
+    added = session.get(Institution, session.get(Report, tip_id).institution_id)
+    assert (added.lon, added.lat, added.location_approximate) == (127.289, 36.48, False)
+
+
+@pytest.mark.parametrize(("lon", "lat"), [("126.978", "37.566"),  # Seoul, not 세종
+                                          ("127.289", ""), ("east", "36.48"),
+                                          ("nan", "nan"), ("200", "100")])
+def test_a_point_outside_the_district_is_refused_and_the_form_keeps_what_was_typed(
+        app, session, lon, lat):
+    tip_id = unlisted_tip(session)
+    alice = signed_in(app, session, "alice")
+    page = alice.get(f"/mod/tips/{tip_id}/place")
+    answer = alice.post(f"/mod/tips/{tip_id}/place", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "name_ko": "세종 어느 학원",
+        "kind": "high", "sigungu_code": "36110", "lon": lon, "lat": lat})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert session.get(Report, tip_id).institution_id is None
+    assert 'value="세종 어느 학원"' in html and f'id="lon" name="lon" inputmode="decimal" ' \
+        f'value="{lon}"' in html
+    assert '<option value="high" selected>' in html and "<details open>" in html
