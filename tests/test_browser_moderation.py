@@ -1,5 +1,7 @@
 """The verification journey in a real browser: tip, two moderators, publication, correction."""
 
+import re
+
 import pyotp
 import pytest
 from sqlalchemy import select
@@ -45,6 +47,22 @@ def incident_status(url):
     return read_rows(url, select(Incident.id, Incident.status))
 
 
+def on_public_map_and_list(browser_page, base, incident_id):
+    """Return (count, pins on the map, rows in the list) as a visitor with JavaScript sees them."""
+    context = browser_page.context.browser.new_context(java_script_enabled=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/")
+        page.wait_for_selector("#map-wrap[data-loaded=points]")
+        count = int(re.search(r"\d+", page.text_content("[data-testid=count]")).group())
+        pins = page.locator(".leaflet-marker-icon.pin").count()
+        page.goto(f"{base}/list")
+        listed = page.locator(f"tr[data-incident='{incident_id}']").count()
+    finally:
+        context.close()
+    return count, pins, listed
+
+
 def test_tip_two_moderators_publish_then_correction_hides(site):
     base, url = site
     with browser(javascript=False) as (page, requested):
@@ -68,10 +86,12 @@ def test_tip_two_moderators_publish_then_correction_hides(site):
         (incident_id, status), = incident_status(url)
         assert status == "published"
         assert check_status(page, base, code) == "published"
+        assert on_public_map_and_list(page, base, incident_id) == (1, 1, 1)
 
         page.goto(f"{base}/incidents/{incident_id}/correction")
         page.fill("#requester_role", "교감")
         page.fill("#body", "해당 학교에는 피해 사실이 없습니다")
         page.click("button[type=submit]")
         assert [s for _, s in incident_status(url)] == ["hidden"]
+        assert on_public_map_and_list(page, base, incident_id) == (0, 0, 0)
         assert only_our_origin(requested, base) == []
