@@ -7,7 +7,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from geodata.regions import region_names
 from mapapp.extensions import db
 from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS
-from mapapp.payload import get_total
+from mapapp.pagecache import cached_page
+from mapapp.payload import data_version, get_total
 from mapapp.queries import IncidentFilter
 
 bp = Blueprint("public", __name__)
@@ -31,13 +32,18 @@ def home():
     config = current_app.config
     parts = build_map(url_for("static", filename=""), config["TILE_URL"],
                       config["TILE_ATTRIBUTION"], _("Incidents"), _("Regions"))
-    try:  # cached bytes; the map page still renders when the database is down
+    try:  # cached; the map page still renders when the database is down
+        version = data_version(db.session)
         total = get_total(db.session, chosen)
     except SQLAlchemyError:
         db.session.rollback()
-        total = None
-    return render_template("public/map.html", parts=parts, total=total,
-                           **filter_context(chosen))
+        version = total = None
+
+    def render():
+        return render_template("public/map.html", parts=parts, total=total,
+                               **filter_context(chosen))
+
+    return render() if version is None else cached_page((version, config["TILE_URL"]), render)
 
 
 @bp.get("/stats")
