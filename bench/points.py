@@ -3,14 +3,17 @@
 ./dev bench points [--seconds S] [--backend sqlite|postgis]
 
 For each backend and size: a fresh database, the gazetteer and N published demo incidents;
-gunicorn as configured. Figures: gzip size of the first view (zoom 7: counts per 시/도) and of
-every point; cold latency (first build after a change) and warm throughput of /api/v1/points;
-and, as the baseline, the same bytes served as a static file by the same server.
+gunicorn as configured. Figures: gzip size of the first view's data (zoom 7 payload) and of
+every point; the whole first view of the map page (HTML, our JS and CSS, vendored Leaflet, 시/도
+outlines, count and zoom-7 payload; tiles not counted); cold latency (first build after a
+change) and warm throughput of /api/v1/points and of the map page; and, as the baseline, the
+same bytes served as a static file by the same server.
 """
 
 import argparse
 import gzip
 import http.client
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,6 +36,17 @@ def fetch(port, path):
     conn.request("GET", path)
     body = conn.getresponse().read()
     return time.perf_counter() - started, body
+
+
+def first_view_bytes(port):
+    """Return the gzip bytes of everything the map page loads at first (tiles aside)."""
+    _seconds, page = fetch(port, "/")
+    assets = re.findall(rb'(?:src|href)="(/static/[^"]+\.(?:js|css))"', page)
+    data = [b"/api/v1/regions.geojson", b"/api/v1/points?view=count", b"/api/v1/points?zoom=7"]
+    total = len(gzip.compress(page))
+    for path in [*assets, *data]:
+        total += len(gzip.compress(fetch(port, path.decode())[1]))
+    return total
 
 
 def seed(database_url, incidents):
@@ -67,20 +81,24 @@ def run(backend, incidents, seconds):
             cold_first, first = fetch(port, "/api/v1/points?zoom=7")
             cold_all, everything = fetch(port, "/api/v1/points")
             STATIC.write_bytes(everything)
+            page_total = first_view_bytes(port)
             import tips
             saved, tips.Client = tips.Client, Client
             try:
                 warm = hammer(port, 8, seconds, lambda c: c.get("/api/v1/points"))
+                page = hammer(port, 8, seconds, lambda c: c.get("/"))
                 static = hammer(port, 8, seconds, lambda c: c.get("/static/bench-points.json"))
             finally:
                 tips.Client = saved
                 STATIC.unlink(missing_ok=True)
     return {"backend": backend, "incidents": incidents,
             "first_view_gzip_kb": len(gzip.compress(first)) / 1024,
+            "map_page_total_gzip_kb": page_total / 1024,
             "all_points_gzip_kb": len(gzip.compress(everything)) / 1024,
             "cold_first_view_ms": cold_first * 1000, "cold_all_points_ms": cold_all * 1000,
             "warm_req_s": warm[0], "warm_p95_ms": warm[2], "static_req_s": static[0],
-            "warm_vs_static": warm[0] / static[0]}
+            "warm_vs_static": warm[0] / static[0], "map_page_req_s": page[0],
+            "map_page_p95_ms": page[2], "map_page_vs_static": page[0] / static[0]}
 
 
 def main():
