@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from mapapp.demo import seed
 from mapapp.extensions import db
 from mapapp.models import Incident, Institution
-from tests.conftest import throwaway_database
+from tests.conftest import XSS, throwaway_database
 from tests.live import browser, live_server, read_rows
 
 TILE_HOST = "http://tiles.test"
@@ -99,6 +99,7 @@ def test_map_filters_popup_history_and_choropleth(site):
         page.evaluate("window.__same_page = true")
         zoom_before = page.evaluate(f"window[{page.get_attribute('#map-wrap', 'data-map')!r}]"
                                     ".getZoom()")
+        page.click(".filter-box summary")  # folded at first, so the map comes first on a phone
         page.select_option("#f-sido", "11")
         page.wait_for_url(re.compile(r"[?&]sido=11"))
         count_is(page, seoul)
@@ -149,3 +150,45 @@ def test_map_page_without_javascript_points_to_the_list(site):
         assert link.startswith("/list") and "sido=11" in link
         assert shown_count(page) > 0
         assert [u for u in requested if not u.startswith(base)] == []
+
+
+@pytest.fixture
+def hostile_site(backend, tmp_path):
+    """A live server with one published incident whose every text is an XSS payload."""
+    from datetime import date
+
+    from mapapp.models import utcnow
+
+    with throwaway_database(backend, tmp_path) as url, live_server(url) as (app, base):
+        with app.app_context():
+            place = Institution(source="moderator", source_id="xss", name_ko=XSS, name_en=XSS,
+                                kind="other", sido_code="50", sigungu_code="50110")
+            place.place(126.53, 33.50)
+            db.session.add(place)
+            db.session.flush()
+            db.session.add(Incident(institution_id=place.id, status="published",
+                                    verification_level="tips_only",
+                                    first_reported_month=date(2024, 8, 1),
+                                    last_reported_month=date(2024, 8, 1),
+                                    public_summary_ko=XSS, published_at=utcnow()))
+            db.session.commit()
+            db.session.remove()
+        yield base
+
+
+def test_popup_shows_hostile_text_as_text(hostile_site):
+    base = hostile_site
+    with browser() as (page, _requested):
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(base + "/")
+        wait_loaded(page, "points")
+        assert click_inside_map(page, ".leaflet-marker-icon.pin")
+        page.wait_for_selector(".leaflet-popup-content .popup a")
+        assert page.text_content(".leaflet-popup-content strong") == XSS
+        injected = page.locator(".leaflet-popup-content img, .leaflet-popup-content script")
+        assert injected.count() == 0
+        assert page.locator("img[src=x]").count() == 0
+        page.goto(base + "/list")
+        page.goto(base + "/stats")
+        assert dialogs == []
