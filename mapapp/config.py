@@ -56,6 +56,8 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Strict"
     SESSION_COOKIE_SECURE = True
     JSON_SORT_KEYS = False
+    # Static files have no content hash in their names, so browsers and CDNs keep them an hour.
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
 
 
 def load_config(app, overrides=None):

@@ -25,6 +25,7 @@ def test_map_is_folium_scaffolding_with_vendored_assets_only(client):
         assert f'"/static/{asset}"' in html, asset
         with client.get(f"/static/{asset}") as served:
             assert served.status_code == 200
+            assert "max-age=3600" in served.headers["Cache-Control"]
     lowered = html.lower()
     assert not [hint for hint in CDN_HINTS if hint in lowered]
     assert not re.search(r'(src|href)="(https?:)?//', html)
