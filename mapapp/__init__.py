@@ -75,10 +75,16 @@ def register_commands(app):
 
 
 def register_hooks(app):
-    """Add security headers and template helpers."""
-    from mapapp.security import csp_nonce, set_security_headers, silence_request_logs
+    """Add security headers, proxy handling, the language cookie and template helpers."""
+    from mapapp.security import (
+        csp_nonce,
+        set_security_headers,
+        silence_request_logs,
+        trust_proxies,
+    )
 
     silence_request_logs()
+    trust_proxies(app)
     app.after_request(set_security_headers)
     app.after_request(remember_language)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

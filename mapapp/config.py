@@ -17,6 +17,7 @@ class Defaults:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_RECORD_QUERIES = False
     REDIS_URL = None
+    TRUSTED_PROXIES = 0  # reverse proxies in front of gunicorn whose X-Forwarded-* we believe
     RATELIMIT_STORAGE_URI = "memory://"
     MAX_CONTENT_LENGTH = 64 * 1024  # tips are text; nothing large is ever accepted
     BABEL_DEFAULT_LOCALE = "ko"

@@ -13,6 +13,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Made once per process; with gunicorn's preload_app every worker shares it, so the same client
 # gets the same limiter key in every worker. It is never written anywhere.
@@ -73,6 +74,19 @@ def configure_login(login_manager):
     login_manager.session_protection = None
     login_manager._session_identifier_generator = lambda: ""
     login_manager.login_view = "moderation.login"
+
+
+def trust_proxies(app):
+    """Read the client address and scheme from our own reverse proxies' headers, and only theirs.
+
+    With TRUSTED_PROXIES = N, the Nth X-Forwarded-For entry from the right is the client (each
+    of our proxies appends one); anything a client forges to the left of it is ignored. With 0
+    (the default: no proxy) the headers are ignored altogether, so a client cannot pick its own
+    rate-limit key. The address is never stored: it only feeds client_fingerprint().
+    """
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def limiter_key():

@@ -201,3 +201,27 @@ def test_gunicorn_error_log_scrubs_addresses():
             log_filter.filter(record)
         assert address not in record.getMessage() and "[address]" in record.getMessage()
         assert "GET /x HTTP/1.1" in record.getMessage()
+
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_forwarded_addresses_count_only_behind_trusted_proxies(database_url, hops):
+    from flask import request
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "TRUSTED_PROXIES": hops})
+    app.add_url_rule("/_probe", "probe", lambda: {
+        "remote": request.remote_addr, "key": security.client_fingerprint(now=1_700_000_000)})
+    client = app.test_client()
+
+    def seen(forwarded):
+        return client.get("/_probe", environ_base={"REMOTE_ADDR": "10.0.0.2"},
+                          headers={"X-Forwarded-For": forwarded}).json
+
+    one, other = seen("198.51.100.1"), seen("198.51.100.2")
+    forged = seen("1.2.3.4, 198.51.100.1")
+    if hops == 0:  # no proxy: the header is the client's own word, and ignored
+        assert one["remote"] == other["remote"] == "10.0.0.2" and one["key"] == other["key"]
+    else:  # behind our proxy: each client its own key; a forged left entry changes nothing
+        assert (one["remote"], other["remote"]) == ("198.51.100.1", "198.51.100.2")
+        assert one["key"] != other["key"] and forged["key"] == one["key"]
