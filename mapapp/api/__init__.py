@@ -1,6 +1,6 @@
 """JSON endpoints."""
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -12,13 +12,36 @@ bp = Blueprint("api", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """Report whether the database answers: 200 ok, or 503 degraded."""
+    """Report the database and Redis: 503 without the database (tips cannot be taken);
+    200 "degraded" without Redis (rate limits fall back to each process's memory)."""
     try:
         db.session.execute(text("SELECT 1"))
+        database = "ok"
     except SQLAlchemyError:
         db.session.rollback()
-        return jsonify(status="degraded", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        database = "unreachable"
+    report = {"status": "ok", "database": database}
+    if current_app.config["REDIS_URL"]:
+        report["redis"] = "ok" if redis_answers(current_app.config["REDIS_URL"]) else "unreachable"
+    if "unreachable" in report.values():
+        report["status"] = "degraded"
+    response = jsonify(report)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 503 if database != "ok" else 200
+
+
+def redis_answers(url):
+    """Tell whether Redis answers a PING within half a second."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except redis.RedisError:
+        return False
 
 
 @bp.get("/api/v1/institutions")
