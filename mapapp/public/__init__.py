@@ -32,18 +32,24 @@ def home():
     config = current_app.config
     parts = build_map(url_for("static", filename=""), config["TILE_URL"],
                       config["TILE_ATTRIBUTION"], _("Incidents"), _("Regions"))
-    try:  # cached; the map page still renders when the database is down
-        version = data_version(db.session)
-        total = get_total(db.session, chosen)
-    except SQLAlchemyError:
-        db.session.rollback()
-        version = total = None
+    # The map page still renders when the database is down, with the last count it saw.
+    version = _or_none(lambda: data_version(db.session))
+    total = _or_none(lambda: get_total(db.session, chosen))
 
     def render():
         return render_template("public/map.html", parts=parts, total=total,
                                **filter_context(chosen))
 
     return render() if version is None else cached_page((version, config["TILE_URL"]), render)
+
+
+def _or_none(read):
+    """Return read(), or None (after a rollback) when the database fails."""
+    try:
+        return read()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
 
 
 @bp.get("/stats")
