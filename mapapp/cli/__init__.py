@@ -4,6 +4,7 @@ import click
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from mapapp.cli.backup import backup_command, restore_command
 from mapapp.cli.demo import demo
 from mapapp.cli.geodata import geodata
 from mapapp.cli.moderators import audit, moderators, purge
@@ -25,3 +26,5 @@ def register(app):
     app.cli.add_command(moderators)
     app.cli.add_command(audit)
     app.cli.add_command(purge)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
