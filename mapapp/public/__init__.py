@@ -32,15 +32,22 @@ def home():
     config = current_app.config
     parts = build_map(url_for("static", filename=""), config["TILE_URL"],
                       config["TILE_ATTRIBUTION"], _("Incidents"), _("Regions"))
-    # The map page still renders when the database is down, with the last count it saw.
-    version = _or_none(lambda: data_version(db.session))
-    total = _or_none(lambda: get_total(db.session, chosen))
 
     def render():
+        # Still rendered when the database is down, with the last count it saw.
+        total = _or_none(lambda: get_total(db.session, chosen))
         return render_template("public/map.html", parts=parts, total=total,
                                **filter_context(chosen))
 
-    return render() if version is None else cached_page((version, config["TILE_URL"]), render)
+    return through_page_cache(render, config["TILE_URL"])
+
+
+def through_page_cache(render, *key):
+    """Serve render()'s page from the page cache under the current data version; when the
+    version cannot be read (the database is down), render afresh: render decides what it can
+    still show."""
+    version = _or_none(lambda: data_version(db.session))
+    return render() if version is None else cached_page((version, *key), render)
 
 
 def _or_none(read):
@@ -60,8 +67,9 @@ def stats():
     chosen = IncidentFilter.from_args(request.args)
     column = 0 if str(get_locale()) == "ko" else 1
     region_labels = {code: names[column] for code, names in region_names()[0].items()}
-    return render_template("public/stats.html", stats=compute(db.session, chosen),
-                           region_labels=region_labels, **filter_context(chosen))
+    return through_page_cache(lambda: render_template(
+        "public/stats.html", stats=compute(db.session, chosen), region_labels=region_labels,
+        **filter_context(chosen)))
 
 
 from mapapp.public import corrections, feed, incidents  # noqa: E402,F401  (routes attach to bp)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from mapapp.extensions import db
 from mapapp.models import Incident, Institution
-from mapapp.public import bp, filter_context
+from mapapp.public import bp, filter_context, through_page_cache
 from mapapp.queries import IncidentFilter, public_record
 
 PER_PAGE = 50
@@ -35,14 +35,19 @@ class Page:
 def incident_list():
     """Published incidents, filtered and sorted by URL parameters, paginated."""
     chosen = IncidentFilter.from_args(request.args)
-    stmt = chosen.statement(db.session)
     number = max(request.args.get("page", 1, type=int), 1)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
-    page = Page(total, number, number > 1, number * PER_PAGE < total)
-    records = [public_record(incident, inst) for incident, inst in rows]
-    return render_template("public/list.html", page=page, records=records,
-                           **filter_context(chosen))
+
+    def render():
+        stmt = chosen.statement(db.session)
+        total = db.session.scalar(select(func.count())
+                                  .select_from(stmt.order_by(None).subquery()))
+        rows = db.session.execute(stmt.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
+        page = Page(total, number, number > 1, number * PER_PAGE < total)
+        records = [public_record(incident, inst) for incident, inst in rows]
+        return render_template("public/list.html", page=page, records=records,
+                               **filter_context(chosen))
+
+    return through_page_cache(render)
 
 
 @bp.get("/incidents/<int:incident_id>")
