@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from mapapp import audit
@@ -17,7 +18,7 @@ REJECT_REASONS = ("not_verifiable", "not_deepfake_abuse", "duplicate", "wrong_in
 
 
 class DecisionError(Exception):
-    """A decision that the rules do not allow (shown to the moderator as is)."""
+    """A decision that the rules do not allow (shown to the moderator in their language)."""
 
 
 def lock_tips(session, moderator, tips):
@@ -26,7 +27,7 @@ def lock_tips(session, moderator, tips):
     for tip in tips:
         if tip.locked_by_id not in (None, moderator.id) and tip.locked_until and (
                 tip.locked_until > now):
-            raise DecisionError("another moderator is reviewing these tips")
+            raise DecisionError(_l("another moderator is reviewing these tips"))
     until = now + timedelta(minutes=current_app.config["REVIEW_LOCK_MINUTES"])
     for tip in tips:
         tip.locked_by_id, tip.locked_until = moderator.id, until
@@ -48,9 +49,9 @@ def approve(session, moderator, institution, tips, level, basis, summary_ko, sum
     The incident is published once REQUIRED_APPROVALS different moderators have approved it.
     """
     if not (basis or "").strip():
-        raise DecisionError("state the basis of the verification")
+        raise DecisionError(_l("state the basis of the verification"))
     if not (summary_ko or "").strip():
-        raise DecisionError("write the public summary (Korean)")
+        raise DecisionError(_l("write the public summary (Korean)"))
     incident = session.scalar(select(Incident).where(
         Incident.institution_id == institution.id,
         Incident.status.in_(("draft", "published"))).order_by(Incident.id.desc()).limit(1))
@@ -82,7 +83,7 @@ def add_approval(session, moderator, incident):
         IncidentApproval.incident_id == incident.id,
         IncidentApproval.moderator_id == moderator.id))
     if incident.status == "draft" and already:
-        raise DecisionError("you approved this already; another moderator must approve it")
+        raise DecisionError(_l("you approved this already; another moderator must approve it"))
     if not already:
         session.add(IncidentApproval(incident_id=incident.id, moderator_id=moderator.id))
         session.flush()
@@ -96,7 +97,7 @@ def add_approval(session, moderator, incident):
 def confirm(session, moderator, incident):
     """A second moderator's approval of a draft incident, without new tips."""
     if incident.status != "draft":
-        raise DecisionError("only a draft incident waits for approval")
+        raise DecisionError(_l("only a draft incident waits for approval"))
     add_approval(session, moderator, incident)
     audit.record(session, moderator, "incident.confirm", incident)
 
@@ -104,7 +105,7 @@ def confirm(session, moderator, incident):
 def reject(session, moderator, tips, reason, note=None):
     """Close the tips as not published, with a reason from the list."""
     if reason not in REJECT_REASONS:
-        raise DecisionError("choose a reason from the list")
+        raise DecisionError(_l("choose a reason from the list"))
     _close(tips, moderator, "rejected", reason=reason)
     audit.record(session, moderator, "tips.reject", reason=reason, tips=[t.id for t in tips],
                  note=note)
@@ -126,9 +127,9 @@ def reply(session, moderator, tip, text):
 def hide(session, moderator, incident, reason):
     """Take a published incident off the public site pending review."""
     if incident.status != "published":
-        raise DecisionError("only a published incident can be hidden")
+        raise DecisionError(_l("only a published incident can be hidden"))
     if not (reason or "").strip():
-        raise DecisionError("say why it is hidden")
+        raise DecisionError(_l("say why it is hidden"))
     incident.status, incident.hidden_at = "hidden", utcnow()
     incident.hidden_by_id = moderator.id if moderator else None
     incident.hidden_reason = reason.strip()[:200]
@@ -139,7 +140,7 @@ def hide(session, moderator, incident, reason):
 def restore(session, moderator, incident, reason):
     """Publish a hidden incident again after review."""
     if incident.status != "hidden":
-        raise DecisionError("only a hidden incident can be restored")
+        raise DecisionError(_l("only a hidden incident can be restored"))
     incident.status, incident.hidden_reason = "published", None
     audit.record(session, moderator, "incident.restore", incident, reason=reason)
 
@@ -147,9 +148,9 @@ def restore(session, moderator, incident, reason):
 def retract(session, moderator, incident, note):
     """Withdraw an incident for good, with a public note shown in its corrections log."""
     if incident.status == "retracted":
-        raise DecisionError("it is retracted already")
+        raise DecisionError(_l("it is retracted already"))
     if not (note or "").strip():
-        raise DecisionError("write the public note")
+        raise DecisionError(_l("write the public note"))
     incident.status, incident.retracted_at = "retracted", utcnow()
     incident.retraction_note = note.strip()
     audit.record(session, moderator, "incident.retract", incident, reason=incident.retraction_note)
@@ -158,7 +159,7 @@ def retract(session, moderator, incident, note):
 def edit(session, moderator, incident, level, summary_ko, summary_en, sources, reason):
     """Change what the public reads; the reason goes to the audit log."""
     if not (summary_ko or "").strip():
-        raise DecisionError("write the public summary (Korean)")
+        raise DecisionError(_l("write the public summary (Korean)"))
     before = {"level": incident.verification_level, "summary_ko": incident.public_summary_ko}
     incident.verification_level = level
     incident.public_summary_ko = summary_ko.strip()
@@ -181,9 +182,9 @@ def receive_correction(session, request_):
 def decide_correction(session, moderator, request_, accept, note):
     """Accept (the incident stays hidden or is retracted) or reject (it is published again)."""
     if request_.status != "pending":
-        raise DecisionError("this request was decided already")
+        raise DecisionError(_l("this request was decided already"))
     if not (note or "").strip():
-        raise DecisionError("write the decision note")
+        raise DecisionError(_l("write the decision note"))
     incident = session.get(Incident, request_.incident_id)
     request_.status = "accepted" if accept else "rejected"
     request_.decision_note, request_.decided_at = note.strip(), utcnow()
@@ -212,17 +213,17 @@ def add_institution(session, moderator, name, kind, sigungu_code, lon=None, lat=
     region = session.scalar(select(Region).where(Region.code == sigungu_code,
                                                  Region.level == 2))
     if region is None or not (name or "").strip():
-        raise DecisionError("give the name and the 시/군/구")
+        raise DecisionError(_l("give the name and the 시/군/구"))
     if kind not in INSTITUTION_KINDS:
-        raise DecisionError("choose a kind from the list")
+        raise DecisionError(_l("choose a kind from the list"))
     if (lon is None) != (lat is None):
-        raise DecisionError("give both longitude and latitude, or neither")
+        raise DecisionError(_l("give both longitude and latitude, or neither"))
     if lon is not None:
         inside = valid_korea_point(lon, lat) and session.scalar(
             select(Region.id).where(Region.id == region.id,
                                     contains_point(session, Region.geom, lon, lat)))
         if not inside:
-            raise DecisionError("that point is not inside the chosen 시/군/구")
+            raise DecisionError(_l("that point is not inside the chosen 시/군/구"))
     institution = Institution(source="moderator", source_id=secrets.token_hex(8),
                               name_ko=name.strip()[:200], kind=kind, sido_code=region.parent_code,
                               sigungu_code=region.code)

@@ -1,6 +1,7 @@
 """The review queue and the decisions on it."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -65,7 +66,7 @@ def review(institution_id):
 def _decide(form, moderator, institution, tips):
     """Apply the chosen decision to the group's tips."""
     if not tips and form.decision.data != "approve":
-        raise decisions.DecisionError("there are no pending tips here any more")
+        raise decisions.DecisionError(_l("there are no pending tips here any more"))
     if form.decision.data == "approve":
         decisions.approve(db.session, moderator, institution, tips, form.level.data,
                           form.basis.data, form.summary_ko.data, form.summary_en.data,
@@ -161,7 +162,7 @@ def _coordinates(form):
     try:
         lon, lat = (float(v) for v in raw)
     except ValueError:
-        raise decisions.DecisionError("longitude and latitude must be numbers") from None
+        raise decisions.DecisionError(_l("longitude and latitude must be numbers")) from None
     return lon, lat
 
 

@@ -88,6 +88,7 @@ def test_approve_needs_a_basis_and_a_summary(app, session):
     add_tip(session, inst)
     answer = decide(signed_in(app, session, "alice"), inst, decision="approve", basis="")
     assert answer.status_code == 409
+    assert "검증 근거를 적어 주세요" in answer.get_data(as_text=True)  # in the moderator's language
     assert session.scalar(select(Incident).where(Incident.institution_id == inst)) is None
 
 
@@ -107,7 +108,7 @@ def test_a_group_under_review_is_locked_for_others(app, session):
     assert alice.get(f"/mod/institutions/{inst}").status_code == 200
     held = bob.get(f"/mod/institutions/{inst}")
     assert held.status_code == 409
-    assert "another moderator" in held.get_data(as_text=True)
+    assert "다른 검수자가 이 제보를 검토하고 있습니다" in held.get_data(as_text=True)
 
 
 def test_reply_reaches_the_tipster(app, session):
