@@ -1,10 +1,20 @@
 """The application factory: configuration, extensions, blueprints, error handlers, commands."""
 
 from flask import Flask, request
+from werkzeug.routing import IntegerConverter
 
 from mapapp.config import load_config
+from mapapp.textinput import TextRequest
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+class DatabaseId(IntegerConverter):
+    """<int:...> in every route: ids beyond the database's integer range are a 404, not a
+    crash in the driver (found by fuzzing)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config=None):
@@ -16,6 +26,8 @@ def create_app(config=None):
         static_folder=str(ROOT / "static"),
     )
     load_config(app, config)
+    app.request_class = TextRequest
+    app.url_map.converters["int"] = DatabaseId
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

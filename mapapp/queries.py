@@ -97,8 +97,8 @@ def _bbox(text):
 def _month(text):
     """Return the first day of a YYYY-MM month, or None."""
     match = MONTH.match(text or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return None
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 1900 <= int(match.group(1)) <= 2999:
+        return None  # year 0 would crash date(); far-off years mean nothing here
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 

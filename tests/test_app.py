@@ -172,3 +172,32 @@ def test_session_fixture_really_rolls_back(session, app):
         found = other.execute(select(Moderator.id).where(
             Moderator.username == "rolled-back-guard")).first()
     assert found is None
+
+
+@pytest.mark.parametrize("path", ["/api/v1/incidents/615083673877619429867520",
+                                  "/incidents/2147483648", "/incidents/99999999999999999999"])
+def test_ids_beyond_the_database_range_are_404(client, path):
+    """Found by fuzzing: the driver raised OverflowError (a 500) for such ids."""
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/list?q=a%00b", "/api/v1/points?q=a%00b",
+                                  "/api/v1/incidents.csv?sigungu=47830&q=%25%C3%B6%00",
+                                  "/feed.atom?q=%01%00", "/api/v1/institutions?q=%00서울",
+                                  "/stats?q=%00"])
+def test_control_characters_in_queries_are_dropped(client, path):
+    """Found by fuzzing: PostgreSQL refuses NUL in text, which was a 500 on PostGIS only."""
+    assert client.get(path).status_code == 200
+
+
+def test_control_characters_in_a_tip_are_dropped_and_the_rest_kept(client, app, session):
+    from mapapp.models import Report
+    from tests.helpers import receipt_code, send_tip, valid_tip
+
+    answer = send_tip(client, app, valid_tip(
+        institution_text="가나\x00학교", sido_code="11",
+        description="Photos\x00 of students were\x07 edited and shared.\nSecond line\tend"))
+    assert receipt_code(answer.get_data(as_text=True))
+    stored = session.scalars(select(Report).order_by(Report.id.desc())).first()
+    assert stored.institution_text == "가나학교"
+    assert stored.description == "Photos of students were edited and shared.\nSecond line\tend"

@@ -39,6 +39,7 @@ CASES = [
     ("sido=11&kind=elementary&month_from=2024-08&level=tips_only", {"seoul"}),
     ("sido=36&level=tips_only", set()),
     ("sido=XX&month_from=2024-13&kind=<b>&sort=evil&level=' OR 1=1", {"seoul", "sejong", "univ"}),
+    ("month_from=0000-01&month_to=9999-12", {"seoul", "sejong", "univ"}),  # found by fuzzing
 ]
 
 

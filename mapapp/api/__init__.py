@@ -60,4 +60,4 @@ def institutions():
     return response
 
 
-from mapapp.api import boundaries, exports, points  # noqa: E402,F401  (routes attach to bp)
+from mapapp.api import boundaries, exports, openapi, points  # noqa: E402,F401  (routes attach to bp)
