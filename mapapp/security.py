@@ -80,13 +80,15 @@ def trust_proxies(app):
     """Read the client address and scheme from our own reverse proxies' headers, and only theirs.
 
     With TRUSTED_PROXIES = N, the Nth X-Forwarded-For entry from the right is the client (each
-    of our proxies appends one); anything a client forges to the left of it is ignored. With 0
-    (the default: no proxy) the headers are ignored altogether, so a client cannot pick its own
-    rate-limit key. The address is never stored: it only feeds client_fingerprint().
+    of our proxies appends one); anything a client forges to the left of it is ignored. The
+    scheme comes from the nearest proxy alone (it terminates TLS; a CDN before it talks HTTPS
+    to it too). With 0 (the default: no proxy) the headers are ignored altogether, so a client
+    cannot pick its own rate-limit key. The address is never stored: it only feeds
+    client_fingerprint().
     """
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=1)
 
 
 def limiter_key():

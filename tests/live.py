@@ -28,17 +28,32 @@ def live_server(database_url, **config):
         load_all(db.session)
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
+        with serving(app) as (port, _stop):
+            yield app, f"http://127.0.0.1:{port}"
     finally:
-        server.shutdown()
-        thread.join(5)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@contextmanager
+def serving(app):
+    """Serve the app on a loopback port in a thread; yield (port, stop), stop() to end early."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+    try:
+        yield server.server_port, stop
+    finally:
+        if thread.is_alive():
+            stop()
 
 
 @contextmanager

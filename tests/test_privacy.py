@@ -204,24 +204,30 @@ def test_gunicorn_error_log_scrubs_addresses():
 
 
 
-@pytest.mark.parametrize("hops", [0, 1])
+@pytest.mark.parametrize("hops", [0, 1, 2])
 def test_forwarded_addresses_count_only_behind_trusted_proxies(database_url, hops):
     from flask import request
 
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
                       "TRUSTED_PROXIES": hops})
     app.add_url_rule("/_probe", "probe", lambda: {
-        "remote": request.remote_addr, "key": security.client_fingerprint(now=1_700_000_000)})
+        "remote": request.remote_addr, "scheme": request.scheme,
+        "key": security.client_fingerprint(now=1_700_000_000)})
     client = app.test_client()
 
     def seen(forwarded):
+        # Each proxy but the nearest appends the address it saw (a CDN in front of nginx);
+        # only the nearest sets X-Forwarded-Proto, from its own TLS.
+        chain = ", ".join([forwarded] + ["10.9.9.9"] * max(hops - 1, 0))
         return client.get("/_probe", environ_base={"REMOTE_ADDR": "10.0.0.2"},
-                          headers={"X-Forwarded-For": forwarded}).json
+                          headers={"X-Forwarded-For": chain, "X-Forwarded-Proto": "https"}).json
 
     one, other = seen("198.51.100.1"), seen("198.51.100.2")
     forged = seen("1.2.3.4, 198.51.100.1")
-    if hops == 0:  # no proxy: the header is the client's own word, and ignored
+    if hops == 0:  # no proxy: the headers are the client's own word, and ignored
         assert one["remote"] == other["remote"] == "10.0.0.2" and one["key"] == other["key"]
-    else:  # behind our proxy: each client its own key; a forged left entry changes nothing
+        assert one["scheme"] == "http"
+    else:  # behind our proxies: each client its own key; a forged left entry changes nothing
         assert (one["remote"], other["remote"]) == ("198.51.100.1", "198.51.100.2")
         assert one["key"] != other["key"] and forged["key"] == one["key"]
+        assert one["scheme"] == "https"

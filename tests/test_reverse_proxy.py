@@ -1,0 +1,173 @@
+"""The sample reverse-proxy config, deploy/nginx.conf, run by nginx in front of the app.
+
+TLS and the public ports are swapped for loopback ports and the paths for a temporary folder;
+every other line is the file as shipped. Clients connect from 127.0.0.2 and 127.0.0.3 (both
+loopback), so the logs can be searched for their addresses.
+"""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import request
+
+from mapapp import create_app
+from tests.conftest import TEST_CONFIG
+from tests.live import serving
+from tests.services import free_port, wait_for
+
+SITE = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
+CLIENT, FLOODER = "127.0.0.2", "127.0.0.3"
+POINTS = "/api/v1/points?zoom=7"
+
+
+def render_site(app_port, port, folder):
+    """Return deploy/nginx.conf on loopback ports, without TLS, writing into `folder`.
+
+    The sample is checked with placeholders in place, before the ports and the folder are
+    filled in, so a random port or folder name cannot look like a leftover of the sample."""
+    text = SITE.read_text()
+    text = text.replace("listen 443 ssl http2;", "listen 127.0.0.1:@PORT@;")
+    text = re.sub(r"\n\s*ssl_certificate(_key)?\s[^;]+;", "", text)
+    text = text.replace("listen 80;", "listen 127.0.0.1:@HTTP_PORT@;")
+    text = text.replace("server 127.0.0.1:5000;", "server 127.0.0.1:@APP_PORT@;")
+    text = text.replace("/var/cache/nginx/mapapp", "@FOLDER@/cache")
+    text = text.replace("/var/log/nginx/mapapp.error.log", "@FOLDER@/site-error.log")
+    directives = re.sub(r"#[^\n]*", "", text)
+    assert not re.search(r"443|:5000|/var/|ssl_", directives), "the sample changed: update this"
+    for marker, value in (("@PORT@", port), ("@HTTP_PORT@", free_port()),
+                          ("@APP_PORT@", app_port), ("@FOLDER@", folder)):
+        assert marker in text, f"the sample changed: {marker} has no place"
+        text = text.replace(marker, str(value))
+    return text
+
+
+@contextmanager
+def nginx(app_port, folder):
+    """Run nginx with the sample site; the surrounding config logs everything it is allowed to
+    (access log on, error log at info), so only the site's own settings keep addresses out."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        pytest.fail("nginx is not installed: run the suite with ./dev test, which installs it")
+    port = free_port()
+    (folder / "site.conf").write_text(render_site(app_port, port, folder))
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must reach the temp folder
+    temp = " ".join(f"{kind}_temp_path {folder / kind};"
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (folder / "nginx.conf").write_text(f"""
+        {user}
+        daemon off;
+        pid {folder / 'nginx.pid'};
+        error_log {folder / 'main-error.log'} info;
+        events {{ worker_connections 256; }}
+        http {{
+            access_log {folder / 'access.log'};
+            {temp}
+            include {folder / 'site.conf'};
+        }}""")
+    config = ["-p", str(folder), "-c", str(folder / "nginx.conf")]
+    checked = subprocess.run([binary, "-t", *config], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen([binary, *config], stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: _answers(port), what="nginx")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _answers(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def get(port, path, headers=None, source=CLIENT):
+    """GET through nginx from the given loopback address; return (response, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    try:
+        conn.request("GET", path, headers=headers or {})
+        answer = conn.getresponse()
+        return answer, answer.read()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def behind_proxy(app, database_url):
+    """The app as production runs it behind one proxy, with a probe of what it sees."""
+    proxied = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                          "TRUSTED_PROXIES": 1})
+    proxied.add_url_rule("/_probe", "probe", lambda: {"remote": request.remote_addr,
+                                                      "scheme": request.scheme})
+
+    @proxied.after_request
+    def expire_soon(response):  # the points payload expires in 1 s, not 60: no long wait
+        header = response.headers.get("Cache-Control", "")
+        response.headers["Cache-Control"] = header.replace("s-maxage=60", "s-maxage=1")
+        return response
+
+    yield proxied
+    with proxied.app_context():
+        from mapapp.extensions import db
+        db.engine.dispose()
+
+
+def test_sample_nginx_config_in_front_of_the_app(behind_proxy, tmp_path):
+    with serving(behind_proxy) as (app_port, stop_app), nginx(app_port, tmp_path) as port:
+        # The app sees the client's address, not nginx's, and not one the client forged.
+        _answer, body = get(port, "/_probe", {"X-Forwarded-For": "198.51.100.66"})
+        assert json.loads(body) == {"remote": CLIENT, "scheme": "http"}
+
+        # Public payloads: cached with the app's headers, gzip, 304 from the cache.
+        first, payload = get(port, POINTS)
+        second, again = get(port, POINTS)
+        assert (first.status, first.getheader("X-Cache")) == (200, "MISS")
+        assert (second.getheader("X-Cache"), again) == ("HIT", payload)
+        assert second.getheader("X-Content-Type-Options") == "nosniff"
+        assert "frame-ancestors 'none'" in second.getheader("Content-Security-Policy")
+        unchanged, _ = get(port, POINTS, {"If-None-Match": first.getheader("ETag")})
+        assert unchanged.status == 304
+        outlines, _ = get(port, "/api/v1/regions.geojson")
+        assert outlines.status == 200 and outlines.getheader("X-Cache") == "MISS"
+        zipped, _ = get(port, "/api/v1/regions.geojson", {"Accept-Encoding": "gzip"})
+        assert (zipped.getheader("X-Cache"), zipped.getheader("Content-Encoding")) == (
+            "HIT", "gzip")
+
+        # Tip and moderator pages never come from the cache.
+        for path in ("/report", "/mod/login"):
+            one, page = get(port, path)
+            two, other = get(port, path)
+            assert one.status == two.status == 200, path
+            assert one.getheader("X-Cache") is None and "no-store" in one.getheader(
+                "Cache-Control")
+            assert page != other  # a fresh CSRF token and CSP nonce each time
+
+        # One client flooding is throttled by nginx; another client is not.
+        statuses = [get(port, "/_probe", source=FLOODER)[0].status for _ in range(150)]
+        assert statuses[:60] == [200] * 60 and 429 in statuses
+        assert get(port, "/_probe")[0].status == 200
+
+        # The app stops: the expired payload is served stale, pages fail at the proxy.
+        time.sleep(2.5)  # nginx counts whole seconds: 1 s of validity can last nearly 2
+        stop_app()
+        stale, kept = get(port, POINTS)
+        assert (stale.status, stale.getheader("X-Cache"), kept) == (200, "STALE", payload)
+        assert get(port, "/")[0].status == 502
+
+    # Nothing nginx wrote holds a client's address: no access log, no per-request errors
+    # (the 502s and 429s above), although the surrounding config would log them all.
+    for log in tmp_path.glob("*.log"):
+        text = log.read_text()
+        assert CLIENT not in text and FLOODER not in text, (log.name, text[-500:])
