@@ -37,14 +37,14 @@ def free_port():
 
 
 @contextmanager
-def server(database_url):
-    """Prepare the database and run gunicorn on it; yield the port."""
+def server(database_url, settings=None):
+    """Prepare the database, run gunicorn on it (`settings` added to its env); yield the port."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "wsgi",
            "MAPAPP_SECRET_KEY": "bench-secret-key-bench-secret-key-000",
            "MAPAPP_SESSION_COOKIE_SECURE": "false", "MAPAPP_TIP_MIN_FILL_SECONDS": "0",
            "MAPAPP_TIP_RATE_LIMIT": "1000000/hour", "MAPAPP_TIP_GLOBAL_LIMIT": "1000000/minute",
-           "PORT": str(port)}
+           "PORT": str(port), **(settings or {})}
     for command in (["init-db"], ["geodata", "load"]):
         subprocess.run([VENV_BIN / "flask", *command], env=env, cwd=ROOT, check=True,
                        capture_output=True)
