@@ -1,5 +1,6 @@
 """A real server in a thread, and Debian's Chromium driven by Playwright, for browser tests."""
 
+import base64
 import threading
 from contextlib import contextmanager
 
@@ -8,14 +9,19 @@ from werkzeug.serving import make_server
 
 from geodata.loader import load_all
 from mapapp import create_app
+from mapapp.demo import seed
 from mapapp.extensions import db
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, throwaway_database
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium reaches for Google's services at start (refused on a closed network).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage"]
+# Browser tests serve map tiles from this host themselves (page.route), a 1×1 PNG each.
+TILE_HOST = "http://tiles.test"
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB"
+                       "0C8AAAAASUVORK5CYII=")
 
 
 @contextmanager
@@ -35,6 +41,21 @@ def live_server(database_url, **config):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@contextmanager
+def demo_site(backend, tmp_path, *, incidents, reports, seed_value, also=None):
+    """A live server on a throwaway database with demo data and tiles from TILE_HOST; `also`
+    adds rows of its own in the same session. Yield (app, base URL, database URL)."""
+    with throwaway_database(backend, tmp_path) as url, live_server(
+            url, TILE_URL=TILE_HOST + "/{z}/{x}/{y}.png") as (app, base):
+        with app.app_context():
+            seed(db.session, incidents=incidents, reports=reports, seed_value=seed_value)
+            if also:
+                also(db.session)
+            db.session.commit()
+            db.session.remove()
+        yield app, base, url
 
 
 @contextmanager

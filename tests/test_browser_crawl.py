@@ -6,14 +6,10 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from mapapp.demo import seed
-from mapapp.extensions import db
 from mapapp.models import Moderator
 from moderation.accounts import hash_password
-from tests.conftest import throwaway_database
-from tests.live import browser, live_server
+from tests.live import PNG, TILE_HOST, browser, demo_site
 from tests.moderation_helpers import PASSWORD
-from tests.test_browser_map import PNG, TILE_HOST
 from tests.test_browser_moderation import sign_in
 
 SKIP = re.compile(r"^/(api/|static/|feed\.atom|healthz)")  # data and files, not pages
@@ -21,16 +17,14 @@ WATCH_CSP = ("window.__csp = []; document.addEventListener('securitypolicyviolat
              " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
 
 
+def add_admin(session):
+    session.add(Moderator(username="admin", role="admin", password_hash=hash_password(PASSWORD)))
+
+
 @pytest.fixture
 def site(backend, tmp_path):
-    with throwaway_database(backend, tmp_path) as url, live_server(
-            url, TILE_URL=TILE_HOST + "/{z}/{x}/{y}.png") as (app, base):
-        with app.app_context():
-            seed(db.session, incidents=40, reports=15, seed_value=11)
-            db.session.add(Moderator(username="admin", role="admin",
-                                     password_hash=hash_password(PASSWORD)))
-            db.session.commit()
-            db.session.remove()
+    with demo_site(backend, tmp_path, incidents=40, reports=15, seed_value=11,
+                   also=add_admin) as (_app, base, _url):
         yield base
 
 

@@ -1,31 +1,20 @@
 """The public map in a real browser: clusters, a 시/도 filter, a popup, history, the choropleth."""
 
-import base64
 import re
 
 import pytest
 from sqlalchemy import func, select
 
-from mapapp.demo import seed
 from mapapp.extensions import db
 from mapapp.models import Incident, Institution
 from tests.conftest import XSS, throwaway_database
-from tests.live import browser, live_server, read_rows
-
-TILE_HOST = "http://tiles.test"
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB"
-                       "0C8AAAAASUVORK5CYII=")
+from tests.live import PNG, TILE_HOST, browser, demo_site, live_server, read_rows
 
 
 @pytest.fixture
 def site(backend, tmp_path):
     """A live server with 300 published demo incidents and a tile host of its own."""
-    with throwaway_database(backend, tmp_path) as url, live_server(
-            url, TILE_URL=TILE_HOST + "/{z}/{x}/{y}.png") as (app, base):
-        with app.app_context():
-            seed(db.session, incidents=300, reports=0, seed_value=7)
-            db.session.commit()
-            db.session.remove()
+    with demo_site(backend, tmp_path, incidents=300, reports=0, seed_value=7) as (_app, base, url):
         yield base, url
 
 

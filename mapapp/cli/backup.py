@@ -13,10 +13,7 @@ from mapapp.extensions import db
 @with_appcontext
 def backup_command(path):
     """Write a backup of the whole database to PATH."""
-    try:
-        backup(db.engine, path)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+    _carry_out(backup, path)
     click.echo(f"backup written to {path}; head of the audit chain: {_head()}")
 
 
@@ -25,15 +22,20 @@ def backup_command(path):
 @with_appcontext
 def restore_command(path):
     """Restore PATH into this (fresh) database, then check the audit chain."""
-    try:
-        restore(db.engine, path)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+    _carry_out(restore, path)
     count, head, problems = audit.verify(db.session)
     db.session.remove()
     if problems:
         raise click.ClickException(f"restored, but the audit chain is broken: {problems[:3]}")
     click.echo(f"restored {count} audit events; head of the audit chain: {head}")
+
+
+def _carry_out(action, path):
+    """Run backup or restore on this app's database; its errors become a clean CLI message."""
+    try:
+        action(db.engine, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _head():
