@@ -88,6 +88,7 @@ def register_commands(app):
 
 def register_hooks(app):
     """Add security headers, proxy handling, the language cookie and template helpers."""
+    from mapapp.labels import label, labels
     from mapapp.security import (
         csp_nonce,
         set_security_headers,
@@ -102,6 +103,8 @@ def register_hooks(app):
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["current_locale"] = select_locale
     app.jinja_env.globals["language_url"] = language_url
+    app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["labels"] = labels
 
 
 LANGUAGE_COOKIE_DAYS = 365

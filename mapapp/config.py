@@ -43,7 +43,17 @@ class Defaults:
     LOGIN_CLIENT_LIMIT = "50/hour"  # failed attempts from one client (HMAC of the address)
     TOTP_LIMIT = "10 per 15 minutes"  # wrong codes after a right password
     CORRECTION_RATE_LIMIT = "5/hour"
-    REQUIRED_APPROVALS = 2  # four-eyes: different moderators who must approve before publishing
+    REQUIRED_APPROVALS = 2  # four-eyes: different moderators who must approve any public change
+    # What the public sees at each verification level: "named" (institution, pin, summary,
+    # sources) or "counted" (a count in its 시/군/구 only). See docs/trust.md.
+    PUBLICATION_POLICY = {"tips_only": "counted", "media_reported": "named",
+                          "officially_confirmed": "named"}
+    CORRECTION_TRIAGE_HOURS = 24  # a request nobody decided by then hides its entry
+    TAKEDOWN_HIDE_DAYS = 30  # the longest a temporary measure should last (moderators see it)
+    CORRECTION_MIN_LENGTH = 20  # characters of explanation a request needs
+    CORRECTION_BURST_HOURS = 1  # correction requests arriving together are flagged:
+    CORRECTION_BURST_TOTAL = 10  # this many in the window over all incidents,
+    CORRECTION_BURST_PER_INCIDENT = 3  # or this many for one incident
     REVIEW_LOCK_MINUTES = 15  # a tip group being decided is held for its moderator this long
     # Burst flags (the 2024 Sejong pattern): many institutions in one area in a short window,
     # or many tips within minutes.

@@ -9,10 +9,13 @@ from sqlalchemy import delete, insert, select, text
 from mapapp.models import (
     REPORT_CATEGORIES,
     TIPSTER_ROLES,
+    CorrectionRequest,
     Incident,
-    IncidentApproval,
+    IncidentHistory,
     Institution,
     Report,
+    Revision,
+    RevisionApproval,
 )
 
 DEMO_SUMMARY_KO = "[데모] 시연용 가상 사례입니다. 실제 제보나 사건이 아닙니다."
@@ -104,7 +107,11 @@ def seed(session, incidents, reports, seed_value=None):
 def clear(session):
     """Delete every demo incident and tip; return how many of each."""
     demo_incidents = select(Incident.id).where(Incident.is_demo.is_(True))
-    session.execute(delete(IncidentApproval).where(IncidentApproval.incident_id.in_(demo_incidents)))
+    demo_revisions = select(Revision.id).where(Revision.incident_id.in_(demo_incidents))
+    session.execute(delete(RevisionApproval).where(RevisionApproval.revision_id.in_(
+        demo_revisions)))
+    for model in (Revision, IncidentHistory, CorrectionRequest):
+        session.execute(delete(model).where(model.incident_id.in_(demo_incidents)))
     tips = session.execute(delete(Report).where(Report.is_demo.is_(True))).rowcount
     incidents = session.execute(delete(Incident).where(Incident.is_demo.is_(True))).rowcount
     return incidents, tips

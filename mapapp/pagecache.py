@@ -36,3 +36,9 @@ def cached_page(version, render):
         while len(_pages) > MAX_PAGES:
             _pages.popitem(last=False)
     return html
+
+
+def clear():
+    """Forget every rendered page (tests; a policy change needs a restart in production)."""
+    with _lock:
+        _pages.clear()

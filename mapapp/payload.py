@@ -51,9 +51,12 @@ def _invalidate_after_commit(session):
 
 def data_version(session):
     """Return a short text that changes whenever published incidents change."""
+    from mapapp.corrections import enforce_if_due
+
     now = time.monotonic()
     if _version["value"] is not None and now - _version["checked"] < VERSION_TTL:
         return _version["value"]
+    enforce_if_due(session)
     count, latest = session.execute(select(func.count(), func.max(Incident.updated_at))
                                     .where(Incident.status == "published")).one()
     value = f"{count}-{latest.timestamp() if latest else 0}"
@@ -96,7 +99,8 @@ def get_total(session, chosen):
 
 def build(session, chosen, view):
     """Build the payload: compact point rows, or counts per region with label points."""
-    stmt = chosen.statement(session).order_by(None)
+    # Pins only for named incidents; counts include the counted ones (mapapp/policy.py).
+    stmt = chosen.statement(session, "named" if view == "points" else "all").order_by(None)
     if view == "count":
         return {"count": session.scalar(select(func.count()).select_from(stmt.subquery()))}
     if view == "points":

@@ -4,10 +4,11 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from geodata.regions import region_names, sigungu_names
 from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS, Incident, Institution
+from mapapp.policy import is_named, named_clause
 from mapapp.spatial import in_bbox, valid_korea_point
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -53,11 +54,22 @@ class IncidentFilter:
         """Return a stable text key (for caches)."""
         return "&".join(f"{k}={v}" for k, v in sorted(self.args().items()))
 
-    def statement(self, session):
-        """Return a SELECT of (Incident, Institution) for published incidents matching."""
+    def names_institutions(self):
+        """Tell whether the filter picks institutions (name, viewport, kind): then only named
+        incidents may match, or a count would tell which institution a counted one is."""
+        return bool(self.q or self.bbox or self.kind)
+
+    def statement(self, session, scope="named"):
+        """Return a SELECT of (Incident, Institution) for published incidents matching.
+
+        scope "named": incidents whose level names the institution (points, pages, feed);
+        "all": counted ones too, for region counts, stats and the exports' region rows.
+        """
         stmt = (select(Incident, Institution)
                 .join(Institution, Institution.id == Incident.institution_id)
                 .where(Incident.status == "published"))
+        if scope == "named" or self.names_institutions():
+            stmt = stmt.where(named_clause())
         if self.sido:
             stmt = stmt.where(Institution.sido_code == self.sido)
         if self.sigungu:
@@ -82,6 +94,19 @@ class IncidentFilter:
         return stmt.order_by(*order)
 
 
+def counted_by_region(session, chosen):
+    """Return [(시/군/구 code, count)] of counted (unnamed) incidents matching, largest first.
+
+    Empty when the filter picks institutions: see IncidentFilter.names_institutions.
+    """
+    if chosen.names_institutions():
+        return []
+    stmt = chosen.statement(session, "all").order_by(None).where(~named_clause())
+    rows = session.execute(stmt.with_only_columns(Institution.sigungu_code, func.count())
+                           .group_by(Institution.sigungu_code)).all()
+    return sorted(rows, key=lambda row: (-row[1], row[0] or ""))
+
+
 def _bbox(text):
     """Return (west, south, east, north) if the text is a sane box in Korea, else None."""
     try:
@@ -104,29 +129,35 @@ def _month(text):
 
 # The only fields that ever leave the server about an incident (never tip text, never
 # moderator identity or verification basis).
-PUBLIC_FIELDS = ("id", "institution_ko", "institution_en", "kind", "sido_code", "sido_ko",
+PUBLIC_FIELDS = ("named", "id", "institution_ko", "institution_en", "kind", "sido_code", "sido_ko",
                  "sigungu_code", "sigungu_ko", "lon", "lat", "location_approximate",
                  "first_month", "last_month", "verification_level", "summary_ko",
                  "summary_en", "sources", "demo", "published_at")
 
 
 def public_record(incident, institution):
-    """Return the allowlisted public fields of an incident."""
+    """Return the allowlisted public fields of an incident, at the detail its level allows:
+    a counted incident keeps only its region, period and level."""
     sido = region_names()[0]
-    return {
-        "id": incident.id, "institution_ko": institution.name_ko,
-        "institution_en": institution.name_en, "kind": institution.kind,
+    region = {
         "sido_code": institution.sido_code,
         "sido_ko": sido.get(institution.sido_code, ("", ""))[0],
         "sigungu_code": institution.sigungu_code,
         "sigungu_ko": sigungu_names().get(institution.sigungu_code, ""),
-        "lon": institution.lon, "lat": institution.lat,
-        "location_approximate": institution.location_approximate,
         "first_month": incident.first_reported_month.strftime("%Y-%m"),
         "last_month": incident.last_reported_month.strftime("%Y-%m"),
-        "verification_level": incident.verification_level,
+        "verification_level": incident.verification_level, "demo": incident.is_demo,
+    }
+    if not is_named(incident.verification_level):
+        return {**dict.fromkeys(PUBLIC_FIELDS), **region, "named": False, "summary_ko": "",
+                "summary_en": "", "sources": []}
+    return {
+        **region, "named": True, "id": incident.id, "institution_ko": institution.name_ko,
+        "institution_en": institution.name_en, "kind": institution.kind,
+        "lon": institution.lon, "lat": institution.lat,
+        "location_approximate": institution.location_approximate,
         "summary_ko": incident.public_summary_ko or "",
         "summary_en": incident.public_summary_en or "",
-        "sources": list(incident.public_sources or []), "demo": incident.is_demo,
+        "sources": list(incident.public_sources or []),
         "published_at": incident.published_at.isoformat() if incident.published_at else None,
     }

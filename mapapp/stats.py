@@ -16,24 +16,27 @@ class Stats:
     """Counts of published incidents matching a filter."""
 
     total: int
-    by_kind: list  # [(kind, count)] in INSTITUTION_KINDS order, zeros kept
+    by_kind: list  # [(kind, count)] in INSTITUTION_KINDS order, zeros kept (named only)
+    unnamed: int  # counted incidents: their institution's kind is not public either
     by_sido: list  # [(sido code, count)] largest first, zeros left out
     by_month: list  # [("YYYY-MM", count)] every month from the first to the last, zeros kept
 
 
 def compute(session, chosen):
     """Count the incidents that match `chosen` by kind, 시/도 and first reported month."""
-    stmt = chosen.statement(session).order_by(None)
+    every = chosen.statement(session, "all").order_by(None)
+    named = chosen.statement(session, "named").order_by(None)
 
-    def grouped(column):
+    def grouped(column, stmt=every):
         return dict(session.execute(stmt.with_only_columns(column, func.count())
                                     .group_by(column)).all())
 
-    kinds = grouped(Institution.kind)
+    kinds = grouped(Institution.kind, named)
     sido = grouped(Institution.sido_code)
     months = {_as_date(m): n for m, n in grouped(Incident.first_reported_month).items()}
+    total = sum(sido.values())
     return Stats(
-        total=sum(kinds.values()),
+        total=total, unnamed=total - sum(kinds.values()),
         by_kind=[(k, kinds.get(k, 0)) for k in INSTITUTION_KINDS],
         by_sido=sorted(((c, n) for c, n in sido.items() if c in region_names()[0]),
                        key=lambda item: (-item[1], item[0])),

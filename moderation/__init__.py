@@ -58,4 +58,10 @@ def load_moderator(user_id):
     return moderator if moderator is not None and moderator.active else None
 
 
-from moderation import incidents, review, views  # noqa: E402,F401  (routes attach to bp)
+from moderation import (  # noqa: E402,F401  (routes attach to bp)
+    correction_views,
+    incidents,
+    review,
+    revision_views,
+    views,
+)

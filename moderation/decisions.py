@@ -8,17 +8,17 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from mapapp import audit
-from mapapp.models import Incident, IncidentApproval, utcnow
+from mapapp import audit, publishing
+from mapapp.models import Incident, utcnow
+from moderation import revisions
 
 REJECT_REASONS = ("not_verifiable", "not_deepfake_abuse", "duplicate", "wrong_institution",
                   "contains_abusive_content", "other")
 
 
-class DecisionError(Exception):
-    """A decision that the rules do not allow (shown to the moderator in their language)."""
+DecisionError = revisions.RevisionError  # one kind of refusal, shown in the user's language
 
 
 def lock_tips(session, moderator, tips):
@@ -42,64 +42,62 @@ def _close(tips, moderator, status, reason=None, incident=None):
             tip.incident_id = incident.id
 
 
-def approve(session, moderator, institution, tips, level, basis, summary_ko, summary_en,
-            sources):
-    """Approve the tips into the institution's incident and add this moderator's approval.
+def approve(session, moderator, institution, tips, values, basis):
+    """Attach the tips to the institution's incident and propose its public version.
 
-    The incident is published once REQUIRED_APPROVALS different moderators have approved it.
+    `values` holds the public fields from the decision form (level, summaries, sources,
+    period). A new incident stays a draft, invisible, until the proposal is approved; tips
+    that change nothing public attach without a proposal.
     """
+    if not tips:
+        raise DecisionError(_l("there are no pending tips here any more"))
     if not (basis or "").strip():
         raise DecisionError(_l("state the basis of the verification"))
-    if not (summary_ko or "").strip():
+    if not (values.get("summary_ko") or "").strip():
         raise DecisionError(_l("write the public summary (Korean)"))
     incident = session.scalar(select(Incident).where(
         Incident.institution_id == institution.id,
-        Incident.status.in_(("draft", "published"))).order_by(Incident.id.desc()).limit(1))
-    months = [t.occurred_month for t in tips]
+        Incident.status.in_(("draft", "published", "hidden"))).order_by(Incident.id.desc())
+        .limit(1))
+    months = sorted(t.occurred_month.strftime("%Y-%m") for t in tips)
     if incident is None:
         incident = Incident(institution_id=institution.id, status="draft",
-                            first_reported_month=min(months), last_reported_month=max(months),
-                            report_count=0)
+                            first_reported_month=tips[0].occurred_month,
+                            last_reported_month=tips[0].occurred_month, report_count=0)
         session.add(incident)
-    elif months:
-        incident.first_reported_month = min([incident.first_reported_month, *months])
-        incident.last_reported_month = max([incident.last_reported_month, *months])
-    incident.verification_level, incident.verification_basis = level, basis.strip()
-    incident.public_summary_ko = summary_ko.strip()
-    incident.public_summary_en = (summary_en or "").strip() or None
-    incident.public_sources = sources
-    incident.report_count += len(tips)
-    session.flush()
+        session.flush()
+    current = publishing.public_version(incident)
+    proposed = proposal(incident, **values)
+    if months:  # the period covers every tip behind it
+        proposed["first_month"] = min(proposed["first_month"], months[0])
+        proposed["last_month"] = max(proposed["last_month"], months[-1])
+    if current["status"] == "draft":
+        proposed["status"] = "published"
     _close(tips, moderator, "approved", incident=incident)
-    add_approval(session, moderator, incident)
-    audit.record(session, moderator, "incident.approve", incident, reason=basis.strip(),
-                 tips=[t.id for t in tips], level=level)
+    incident.report_count += len(tips)
+    audit.record(session, moderator, "tips.approve", incident, reason=basis.strip(),
+                 tips=[t.id for t in tips])
+    if proposed != current:
+        action = "publish" if current["status"] == "draft" else "edit"
+        revisions.propose(session, moderator, incident, action, proposed, basis,
+                          tip_ids=[t.id for t in tips])
     return incident
 
 
-def add_approval(session, moderator, incident):
-    """Record one moderator's approval; publish at the required number. Never twice by one."""
-    already = session.scalar(select(IncidentApproval.id).where(
-        IncidentApproval.incident_id == incident.id,
-        IncidentApproval.moderator_id == moderator.id))
-    if incident.status == "draft" and already:
-        raise DecisionError(_l("you approved this already; another moderator must approve it"))
-    if not already:
-        session.add(IncidentApproval(incident_id=incident.id, moderator_id=moderator.id))
-        session.flush()
-    approvals = session.scalar(select(func.count()).select_from(IncidentApproval)
-                               .where(IncidentApproval.incident_id == incident.id))
-    if incident.status == "draft" and approvals >= current_app.config["REQUIRED_APPROVALS"]:
-        incident.status, incident.published_at = "published", utcnow()
-        audit.record(session, moderator, "incident.publish", incident, approvals=approvals)
-
-
-def confirm(session, moderator, incident):
-    """A second moderator's approval of a draft incident, without new tips."""
-    if incident.status != "draft":
-        raise DecisionError(_l("only a draft incident waits for approval"))
-    add_approval(session, moderator, incident)
-    audit.record(session, moderator, "incident.confirm", incident)
+def proposal(incident, **changes):
+    """Return the incident's public version with the given fields changed (blank = unchanged
+    for the level and period; summaries and sources take what was given)."""
+    version = publishing.public_version(incident)
+    for key, value in changes.items():
+        if key in ("summary_ko", "summary_en"):
+            version[key] = (value or "").strip()
+        elif key == "sources":
+            version[key] = list(value or [])
+        elif value not in (None, ""):
+            version[key] = value
+    if version["first_month"] and version["last_month"] < version["first_month"]:
+        raise DecisionError(_l("the period ends before it starts"))
+    return version
 
 
 def reject(session, moderator, tips, reason, note=None):
@@ -125,73 +123,43 @@ def reply(session, moderator, tip, text):
 
 
 def hide(session, moderator, incident, reason):
-    """Take a published incident off the public site pending review."""
+    """Take a published incident off the public site pending review (one moderator may)."""
     if incident.status != "published":
         raise DecisionError(_l("only a published incident can be hidden"))
     if not (reason or "").strip():
         raise DecisionError(_l("say why it is hidden"))
-    incident.status, incident.hidden_at = "hidden", utcnow()
-    incident.hidden_by_id = moderator.id if moderator else None
-    incident.hidden_reason = reason.strip()[:200]
-    audit.record(session, moderator, "incident.hide", incident, reason=incident.hidden_reason)
+    publishing.hide(session, moderator, incident, reason)
 
 
-
-def restore(session, moderator, incident, reason):
-    """Publish a hidden incident again after review."""
+def propose_restore(session, moderator, incident, basis, correction_id=None):
+    """Propose to show a hidden incident again (needs the full approvals)."""
     if incident.status != "hidden":
         raise DecisionError(_l("only a hidden incident can be restored"))
-    incident.status, incident.hidden_reason = "published", None
-    audit.record(session, moderator, "incident.restore", incident, reason=reason)
+    return revisions.propose(session, moderator, incident, "restore",
+                             proposal(incident, status="published"), basis,
+                             correction_id=correction_id)
 
 
-def retract(session, moderator, incident, note):
-    """Withdraw an incident for good, with a public note shown in its corrections log."""
-    if incident.status == "retracted":
-        raise DecisionError(_l("it is retracted already"))
+def propose_retract(session, moderator, incident, note, basis=None, correction_id=None):
+    """Propose to withdraw an incident for good, with a public note."""
+    if incident.status not in ("published", "hidden"):
+        raise DecisionError(_l("only a published or hidden incident can be retracted"))
     if not (note or "").strip():
         raise DecisionError(_l("write the public note"))
-    incident.status, incident.retracted_at = "retracted", utcnow()
-    incident.retraction_note = note.strip()
-    audit.record(session, moderator, "incident.retract", incident, reason=incident.retraction_note)
+    return revisions.propose(session, moderator, incident, "retract",
+                             proposal(incident, status="retracted",
+                                      retraction_note=note.strip()),
+                             basis or note, correction_id=correction_id)
 
 
-def edit(session, moderator, incident, level, summary_ko, summary_en, sources, reason):
-    """Change what the public reads; the reason goes to the audit log."""
-    if not (summary_ko or "").strip():
+def propose_edit(session, moderator, incident, values, basis, correction_id=None):
+    """Propose new public text, level, sources, period or institution for an incident."""
+    if incident.status not in ("published", "hidden"):
+        raise DecisionError(_l("only a published or hidden incident can be edited"))
+    if not (values.get("summary_ko") or "").strip():
         raise DecisionError(_l("write the public summary (Korean)"))
-    before = {"level": incident.verification_level, "summary_ko": incident.public_summary_ko}
-    incident.verification_level = level
-    incident.public_summary_ko = summary_ko.strip()
-    incident.public_summary_en = (summary_en or "").strip() or None
-    incident.public_sources = sources
-    audit.record(session, moderator, "incident.edit", incident, reason=reason, before=before)
-
-
-def receive_correction(session, request_):
-    """A correction or takedown request arrived: hide the incident pending review (the Korean
-    30-day temporary measure), recorded as a system action."""
-    incident = session.get(Incident, request_.incident_id)
-    session.add(request_)
-    session.flush()
-    audit.record(session, None, "correction.receive", request_)
-    if incident.status == "published":
-        hide(session, None, incident, "correction request pending review")
-
-
-def decide_correction(session, moderator, request_, accept, note):
-    """Accept (the incident stays hidden or is retracted) or reject (it is published again)."""
-    if request_.status != "pending":
-        raise DecisionError(_l("this request was decided already"))
-    if not (note or "").strip():
-        raise DecisionError(_l("write the decision note"))
-    incident = session.get(Incident, request_.incident_id)
-    request_.status = "accepted" if accept else "rejected"
-    request_.decision_note, request_.decided_at = note.strip(), utcnow()
-    request_.decided_by_id = moderator.id
-    audit.record(session, moderator, f"correction.{request_.status}", request_, reason=note)
-    if not accept and incident.status == "hidden":
-        restore(session, moderator, incident, "correction request rejected")
+    return revisions.propose(session, moderator, incident, "edit", proposal(incident, **values),
+                             basis, correction_id=correction_id)
 
 
 def place_tip(session, moderator, tip, institution):

@@ -1,5 +1,6 @@
 """Moderator sign-in forms."""
 
+import re
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -14,14 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from mapapp.models import VERIFICATION_LEVELS
+from mapapp.labels import choices
 from moderation.decisions import REJECT_REASONS
 
-LEVEL_LABELS = {
-    "tips_only": _l("Tips only (not confirmed elsewhere)"),
-    "media_reported": _l("Reported by the media"),
-    "officially_confirmed": _l("Officially confirmed (school, education office or police)"),
-}
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class LoginForm(FlaskForm):
@@ -47,14 +44,32 @@ class PublicTextForm(FlaskForm):
     Whether the Korean summary is required depends on the decision; decisions.py checks it.
     """
 
-    level = SelectField(_l("Verification level"), validators=[Optional()], choices=[
-        SelectChoice(v, LEVEL_LABELS[v]) for v in VERIFICATION_LEVELS])
+    level = SelectField(_l("Verification level"), validators=[DataRequired()],
+                        choices=choices("level_choice"))
     summary_ko = TextAreaField(_l("Public summary (Korean)"), validators=[Optional(),
                                                                        Length(max=1000)])
     summary_en = TextAreaField(_l("Public summary (English, optional)"),
                                validators=[Optional(), Length(max=1000)])
     sources = TextAreaField(_l("Public sources, one web address per line"),
                             validators=[Optional(), Length(max=3000)])
+    first_month = StringField(_l("First reported month (YYYY-MM)"),
+                              validators=[Optional(), Length(max=7)])
+    last_month = StringField(_l("Last reported month (YYYY-MM)"),
+                             validators=[Optional(), Length(max=7)])
+
+    def validate_first_month(self, field):
+        """A month as YYYY-MM, between 2000 and 2999."""
+        if field.data and not (MONTH.match(field.data) and field.data >= "2000-01"):
+            raise ValidationError(_l("Write the month as YYYY-MM, e.g. 2024-08."))
+
+    validate_last_month = validate_first_month
+
+    def values(self):
+        """Return the public fields as the revision functions take them."""
+        return {"level": self.level.data, "summary_ko": self.summary_ko.data,
+                "summary_en": self.summary_en.data, "sources": source_lines(self.sources.data),
+                "first_month": (self.first_month.data or "").strip(),
+                "last_month": (self.last_month.data or "").strip()}
 
     def validate_sources(self, field):
         """Only http(s) addresses."""
@@ -66,21 +81,51 @@ class PublicTextForm(FlaskForm):
 class DecisionForm(PublicTextForm):
     """A decision on an institution's pending tips."""
 
+    level = SelectField(_l("Verification level"), validators=[Optional()],
+                        choices=choices("level_choice"))
     decision = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
         SelectChoice("approve", _l("Approve: verified, publish (after the required approvals)")),
         SelectChoice("reject", _l("Reject: not published")),
         SelectChoice("spam", _l("Spam"))])
     basis = TextAreaField(_l("Basis of the verification (moderators only)"),
                           validators=[Optional(), Length(max=2000)])
-    reason = SelectField(_l("Reason"), validators=[Optional()], choices=[
-        SelectChoice(r, r.replace("_", " ")) for r in REJECT_REASONS])
+    reason = SelectField(_l("Reason"), validators=[Optional()],
+                         choices=choices("reject_reason", REJECT_REASONS))
 
 
 class IncidentEditForm(PublicTextForm):
-    """Edit what the public reads about an incident."""
+    """Propose a change to what the public reads about an incident."""
 
-    reason = StringField(_l("Why (for the audit log)"), validators=[DataRequired(),
-                                                                    Length(max=200)])
+    basis = TextAreaField(_l("Basis of the change (moderators only)"),
+                          validators=[DataRequired(), Length(max=2000)])
+
+
+class ReturnForm(FlaskForm):
+    """Send a proposed change back to its author."""
+
+    reason = TextAreaField(_l("Why it goes back"), validators=[DataRequired(), Length(max=500)])
+
+
+class AcceptCorrectionForm(PublicTextForm):
+    """Accept a correction request: retract, or propose corrected public fields."""
+
+    outcome = RadioField(_l("What changes"), validators=[DataRequired()], choices=[
+        SelectChoice("retract", _l("Retract the entry")),
+        SelectChoice("edit", _l("Correct the entry (fields below)"))])
+    public_note = TextAreaField(_l("Public note (shown in the entry's history and to the "
+                                   "requester)"),
+                                validators=[DataRequired(), Length(max=1000)])
+    basis = TextAreaField(_l("Basis (moderators only)"),
+                          validators=[DataRequired(), Length(max=2000)])
+
+
+class DeclineCorrectionForm(FlaskForm):
+    """Decline a correction request."""
+
+    note = TextAreaField(_l("Why it is declined (moderators only)"),
+                         validators=[DataRequired(), Length(max=1000)])
+    reply = TextAreaField(_l("Reply to the requester (optional)"),
+                          validators=[Optional(), Length(max=1000)])
 
 
 class ReplyForm(FlaskForm):

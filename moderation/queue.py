@@ -156,11 +156,3 @@ def unlisted_tips(session, limit=50):
                            .order_by(Report.created_at).limit(limit)).all()
 
 
-def awaiting_approval(session, moderator_id):
-    """Draft incidents that this moderator has not yet approved."""
-    from mapapp.models import IncidentApproval
-
-    mine = select(IncidentApproval.incident_id).where(IncidentApproval.moderator_id == moderator_id)
-    return session.scalars(select(Incident).where(Incident.status == "draft",
-                                                  Incident.id.not_in(mine))
-                           .order_by(Incident.created_at).limit(50)).all()

@@ -6,13 +6,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from geodata.regions import region_names
+from mapapp import publishing
 from mapapp.extensions import db
 from mapapp.gazetteer import get_institution, search_institutions
 from mapapp.models import INSTITUTION_KINDS, Incident, Institution, Moderator, Report
 from mapapp.spatial import write_transaction
-from moderation import bp, decisions
-from moderation.forms import ActionForm, DecisionForm, ReplyForm, source_lines
-from moderation.queue import awaiting_approval, queue_page, unlisted_tips
+from moderation import bp, decisions, revisions
+from moderation.forms import ActionForm, DecisionForm, ReplyForm
+from moderation.queue import find_bursts, queue_page, unlisted_tips
 
 
 def _me():
@@ -28,21 +29,24 @@ def _pending_tips(institution_id):
 @bp.get("/queue")
 def queue():
     """Pending tips grouped by institution: bursts first, then the oldest."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     sido, kind, flag = (request.args.get(k, "") for k in ("sido", "kind", "flag"))
+    kind = kind if kind in INSTITUTION_KINDS else ""
+    flag = flag if flag in ("burst", "source") else ""
     groups, total, bursts = queue_page(db.session, page, sido, kind, flag)
     return render_template(
         "moderation/queue.html", groups=groups, total=total, page=page, bursts=bursts,
         sido=sido, kind=kind, flag=flag, sidos=region_names()[0], kinds=INSTITUTION_KINDS,
-        unlisted=unlisted_tips(db.session), drafts=awaiting_approval(db.session, current_user.id),
-        action_form=ActionForm())
+        unlisted=unlisted_tips(db.session),
+        waiting=revisions.waiting_for(db.session, current_user.id), action_form=ActionForm())
 
 
 @bp.route("/institutions/<int:institution_id>", methods=["GET", "POST"])
 def review(institution_id):
     """Show an institution's pending tips (held for this moderator) and take a decision."""
     institution = get_institution(db.session, institution_id) or abort(404)
-    form = DecisionForm()
+    incident = _latest_incident(institution_id)
+    form = DecisionForm(data=None if request.method == "POST" else _form_values(incident))
     error = None
     if request.method == "GET" or form.validate_on_submit():
         try:
@@ -55,41 +59,41 @@ def review(institution_id):
         except decisions.DecisionError as exc:
             error = str(exc)
     tips = _pending_tips(institution_id)
-    incident = db.session.scalar(select(Incident).where(Incident.institution_id == institution_id)
-                                 .order_by(Incident.id.desc()).limit(1))
+    incident = _latest_incident(institution_id)
     status = 409 if error else (400 if form.errors else 200)
-    return render_template("moderation/review.html", institution=institution, tips=tips,
-                           incident=incident, form=form, error=error, reply_form=ReplyForm(),
-                           action_form=ActionForm()), status
+    return render_template(
+        "moderation/review.html", institution=institution, tips=tips, incident=incident,
+        waiting=incident and revisions.pending_revision(db.session, incident.id),
+        flags=find_bursts(db.session).flags_for(institution), form=form, error=error,
+        reply_form=ReplyForm(), action_form=ActionForm()), status
+
+
+def _latest_incident(institution_id):
+    return db.session.scalar(select(Incident).where(Incident.institution_id == institution_id)
+                             .order_by(Incident.id.desc()).limit(1))
+
+
+def _form_values(incident):
+    """Start the decision form from the public version now (never from blank defaults)."""
+    if incident is None or incident.status in ("draft", "retracted"):
+        return {}
+    version = publishing.public_version(incident)
+    return {**version, "sources": "\n".join(version["sources"])}
 
 
 def _decide(form, moderator, institution, tips):
     """Apply the chosen decision to the group's tips."""
-    if not tips and form.decision.data != "approve":
+    if not tips:
         raise decisions.DecisionError(_l("there are no pending tips here any more"))
     if form.decision.data == "approve":
-        decisions.approve(db.session, moderator, institution, tips, form.level.data,
-                          form.basis.data, form.summary_ko.data, form.summary_en.data,
-                          source_lines(form.sources.data))
+        if not form.level.data:
+            raise decisions.DecisionError(_l("choose a verification level"))
+        decisions.approve(db.session, moderator, institution, tips, form.values(),
+                          form.basis.data)
     elif form.decision.data == "reject":
         decisions.reject(db.session, moderator, tips, form.reason.data)
     else:
         decisions.mark_spam(db.session, moderator, tips)
-
-
-@bp.post("/incidents/<int:incident_id>/confirm")
-def confirm(incident_id):
-    """A further moderator's approval of a draft incident (four-eyes)."""
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        with write_transaction(db.session):
-            incident = db.session.get(Incident, incident_id) or abort(404)
-            decisions.confirm(db.session, _me(), incident)
-    except decisions.DecisionError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("moderation.queue"))
 
 
 @bp.post("/tips/<int:tip_id>/reply")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from mapapp import audit
 from mapapp.extensions import db, limiter
-from mapapp.models import AuditEvent, Moderator, Report, utcnow
+from mapapp.models import AuditEvent, CorrectionRequest, Moderator, Report, utcnow
 from mapapp.spatial import write_transaction
 from moderation import accounts, admin_only, bp
 from moderation.forms import ActionForm, CodeForm, LoginForm
@@ -116,9 +116,16 @@ def logout():
 @bp.get("/")
 def home():
     """The moderators' start page: what waits for them."""
+    from moderation.revisions import waiting_for
+
     pending = db.session.scalar(select(func.count()).select_from(Report)
                                 .where(Report.status == "pending"))
-    return render_template("moderation/home.html", pending=pending, action_form=ActionForm())
+    open_corrections = db.session.scalar(select(func.count()).select_from(CorrectionRequest)
+                                         .where(CorrectionRequest.status == "pending"))
+    return render_template("moderation/home.html", pending=pending,
+                           open_corrections=open_corrections,
+                           waiting=waiting_for(db.session, current_user.id),
+                           action_form=ActionForm())
 
 
 @bp.get("/audit")
@@ -130,5 +137,6 @@ def audit_log():
         stmt = stmt.where(AuditEvent.action == request.args["action"])
     if request.args.get("actor"):
         stmt = stmt.where(AuditEvent.actor_name == request.args["actor"])
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    page = db.paginate(stmt, page=number, per_page=50, error_out=False)
     return render_template("moderation/audit.html", page=page, action_form=ActionForm())

@@ -171,6 +171,23 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"backend {name}: {counts}")
 
 
+@pytest.fixture
+def every_level_named(app):
+    """Name institutions at every level (a deployment's choice), for tests of filters that
+    predate the policy; the default policy has its own tests (test_publication_policy.py)."""
+    from mapapp import pagecache, payload
+    from mapapp.models import VERIFICATION_LEVELS
+
+    saved = app.config["PUBLICATION_POLICY"]
+    app.config["PUBLICATION_POLICY"] = dict.fromkeys(VERIFICATION_LEVELS, "named")
+    payload.invalidate()
+    pagecache.clear()
+    yield
+    app.config["PUBLICATION_POLICY"] = saved
+    payload.invalidate()
+    pagecache.clear()
+
+
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 

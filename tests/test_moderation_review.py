@@ -1,5 +1,6 @@
 """Verification: the queue, locking, four-eyes publishing, rejection, bursts, escaping."""
 
+import re
 import secrets
 from datetime import date, timedelta
 
@@ -50,8 +51,12 @@ def decide(client, institution_id, **fields):
 
 
 def confirm(client, incident_id):
-    token = csrf_token(client.get("/mod/queue").get_data(as_text=True))
-    return client.post(f"/mod/incidents/{incident_id}/confirm", data={"csrf_token": token})
+    """Approve the incident's waiting revision from its side-by-side page, as a moderator does."""
+    page = client.get(f"/mod/incidents/{incident_id}").get_data(as_text=True)
+    revision_id = re.search(r'data-testid="waiting-revision"><a href="/mod/revisions/(\d+)"',
+                            page).group(1)
+    token = csrf_token(client.get(f"/mod/revisions/{revision_id}").get_data(as_text=True))
+    return client.post(f"/mod/revisions/{revision_id}/approve", data={"csrf_token": token})
 
 
 def test_four_eyes_one_moderator_cannot_publish_alone(app, session, client):
@@ -132,7 +137,7 @@ def test_burst_in_one_district_is_flagged_and_shown_first(app, session):
     rows = html.split('data-testid="queue"')[1]
     first = rows.index(f'data-institution="{sejong[0]}"')
     assert first < rows.index(f'data-institution="{old}"')
-    assert "burst_sigungu" in rows
+    assert 'data-flag="burst_sigungu"' in rows
 
 
 def test_queue_filters_by_region(app, session):

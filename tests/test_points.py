@@ -7,6 +7,10 @@ from mapapp.models import Incident
 from tests.test_moderation_review import signed_in
 from tests.test_public_data import CASES, listed
 
+# These tests are about filters and fields: every level is named here; the default
+# publication policy has its own tests (test_publication_policy.py).
+pytestmark = pytest.mark.usefixtures("every_level_named")
+
 
 @pytest.fixture(autouse=True)
 def fresh_cache():

@@ -9,6 +9,10 @@ import pytest
 
 from tests.conftest import XSS
 
+# These tests are about filters and fields: every level is named here; the default
+# publication policy has its own tests (test_publication_policy.py).
+pytestmark = pytest.mark.usefixtures("every_level_named")
+
 
 def listed(client, query=""):
     html = client.get(f"/list?{query}").get_data(as_text=True)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from mapapp.api import bp
 from mapapp.extensions import db
 from mapapp.models import Incident, Institution
+from mapapp.policy import named_clause
 from mapapp.queries import PUBLIC_FIELDS, IncidentFilter, public_record
 
 EXPORT_LIMIT = 200_000
@@ -17,7 +18,7 @@ EXPORT_LIMIT = 200_000
 
 def _records():
     """Return the public records for the filter in the query string."""
-    stmt = IncidentFilter.from_args(request.args).statement(db.session).limit(EXPORT_LIMIT)
+    stmt = IncidentFilter.from_args(request.args).statement(db.session, "all").limit(EXPORT_LIMIT)
     return [public_record(incident, inst) for incident, inst in db.session.execute(stmt)]
 
 
@@ -32,13 +33,22 @@ def _open_data(body, mimetype, filename):
 @bp.get("/api/v1/incidents.geojson")
 def incidents_geojson():
     """Published incidents as a GeoJSON FeatureCollection (WGS84)."""
-    features = [{"type": "Feature", "id": r["id"],
-                 "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                 "properties": {k: v for k, v in r.items() if k not in ("lon", "lat")}}
-                for r in _records()]
+    features = [_feature(r) for r in _records()]
     body = json.dumps({"type": "FeatureCollection", "features": features},
                       ensure_ascii=False, separators=(",", ":"))
     return _open_data(body, "application/geo+json", "incidents.geojson")
+
+
+def _feature(record):
+    """Return a GeoJSON feature: a point for a named incident; a counted one has no geometry
+    and no id (its region is in the properties)."""
+    if not record["named"]:
+        return {"type": "Feature", "geometry": None,
+                "properties": {k: v for k, v in record.items() if v is not None
+                               and k not in ("lon", "lat")}}
+    return {"type": "Feature", "id": record["id"],
+            "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
+            "properties": {k: v for k, v in record.items() if k not in ("lon", "lat")}}
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>")
@@ -47,7 +57,7 @@ def incident_json(incident_id):
     row = db.session.execute(select(Incident, Institution)
                              .join(Institution, Institution.id == Incident.institution_id)
                              .where(Incident.id == incident_id,
-                                    Incident.status == "published")).first()
+                                    Incident.status == "published", named_clause())).first()
     if row is None:
         abort(404)
     response = jsonify(public_record(*row))

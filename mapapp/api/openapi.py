@@ -10,7 +10,14 @@ from flask import jsonify
 
 from geodata.regions import region_names, sigungu_names
 from mapapp.api import bp
-from mapapp.models import INSTITUTION_KINDS, REPORT_CATEGORIES, TIPSTER_ROLES, VERIFICATION_LEVELS
+from mapapp.models import (
+    CORRECTION_PROBLEMS,
+    INSTITUTION_KINDS,
+    REPORT_CATEGORIES,
+    REQUESTER_KINDS,
+    TIPSTER_ROLES,
+    VERIFICATION_LEVELS,
+)
 from mapapp.queries import PUBLIC_FIELDS, SORTS
 
 MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2024-08"}
@@ -49,7 +56,7 @@ def _record_schema():
     nullable_text = {"type": "string", "nullable": True}
     number = {"type": "number"}
     props = {name: nullable_text for name in PUBLIC_FIELDS}
-    props.update(id={"type": "integer"}, lon=number, lat=number, demo={"type": "boolean"},
+    props.update(named={"type": "boolean"}, id={"type": "integer"}, lon=number, lat=number, demo={"type": "boolean"},
                  location_approximate={"type": "boolean"},
                  sources={"type": "array", "items": TEXT},
                  verification_level={"type": "string", "enum": list(VERIFICATION_LEVELS)},
@@ -156,10 +163,15 @@ def spec():
                 _responses(200, 400, 404, 429, 503, ok=HTML)),
             "/incidents/{incident_id}/correction": post(
                 "Ask for a correction or takedown", [incident_id], _form({
+                    "requester_kind": {"type": "string", "enum": list(REQUESTER_KINDS)},
+                    "problem": {"type": "string", "enum": list(CORRECTION_PROBLEMS)},
                     "requester_institution": {"type": "string", "maxLength": 200},
-                    "requester_role": {"type": "string", "maxLength": 100},
                     "contact": {"type": "string", "maxLength": 200},
-                    "body": {"type": "string", "maxLength": 2000}}, required=["body"]),
+                    "body": {"type": "string", "maxLength": 2000}},
+                    required=["requester_kind", "problem", "body"]),
+                _responses(200, 400, 404, 429, 503, ok=HTML)),
+            "/corrections/status": post("Look a correction request up", [], _form(
+                {"code": {"type": "string", "maxLength": 40}}, required=["code"]),
                 _responses(200, 400, 404, 429, 503, ok=HTML)),
         },
     }

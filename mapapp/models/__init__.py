@@ -3,22 +3,33 @@
 from mapapp.models.base import month_start, utcnow
 from mapapp.models.geo import INSTITUTION_KINDS, SIDO, SIGUNGU, Institution, Region
 from mapapp.models.people import MODERATOR_ROLES, AuditEvent, Moderator
+from mapapp.models.revisions import (
+    HISTORY_CHANGES,
+    REVISION_ACTIONS,
+    REVISION_STATUSES,
+    IncidentHistory,
+    Revision,
+    RevisionApproval,
+)
 from mapapp.models.tips import (
+    CORRECTION_PROBLEMS,
     CORRECTION_STATUSES,
     INCIDENT_STATUSES,
     REPORT_CATEGORIES,
     REPORT_STATUSES,
+    REQUESTER_KINDS,
     TIPSTER_ROLES,
     VERIFICATION_LEVELS,
     CorrectionRequest,
     Incident,
-    IncidentApproval,
     Report,
 )
 
 __all__ = [
-    "CORRECTION_STATUSES", "INCIDENT_STATUSES", "INSTITUTION_KINDS", "MODERATOR_ROLES",
-    "REPORT_CATEGORIES", "REPORT_STATUSES", "SIDO", "SIGUNGU", "TIPSTER_ROLES",
-    "VERIFICATION_LEVELS", "AuditEvent", "CorrectionRequest", "Incident", "IncidentApproval",
-    "Institution", "Moderator", "Region", "Report", "month_start", "utcnow",
+    "CORRECTION_PROBLEMS", "CORRECTION_STATUSES", "HISTORY_CHANGES", "INCIDENT_STATUSES",
+    "INSTITUTION_KINDS", "MODERATOR_ROLES", "REPORT_CATEGORIES", "REPORT_STATUSES",
+    "REQUESTER_KINDS", "REVISION_ACTIONS", "REVISION_STATUSES", "SIDO", "SIGUNGU",
+    "TIPSTER_ROLES", "VERIFICATION_LEVELS", "AuditEvent", "CorrectionRequest", "Incident",
+    "IncidentHistory", "Institution", "Moderator", "Region", "Report", "Revision",
+    "RevisionApproval", "month_start", "utcnow",
 ]

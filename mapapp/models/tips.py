@@ -12,7 +12,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,7 +24,10 @@ TIPSTER_ROLES = ("affected", "witness", "parent_teacher", "other")
 INCIDENT_STATUSES = ("draft", "published", "hidden", "retracted")
 # From weakest to strongest; the public sees the level and what it means.
 VERIFICATION_LEVELS = ("tips_only", "media_reported", "officially_confirmed")
-CORRECTION_STATUSES = ("pending", "accepted", "rejected")
+# pending: received; triaged: a moderator (or the deadline) hid the entry while it is reviewed.
+CORRECTION_STATUSES = ("pending", "triaged", "accepted", "rejected")
+REQUESTER_KINDS = ("institution_staff", "education_office", "student_parent", "other")
+CORRECTION_PROBLEMS = ("wrong_school", "wrong_period", "not_true", "privacy", "other")
 
 
 class Report(db.Model):
@@ -102,18 +104,6 @@ class Incident(db.Model):
     institution = relationship("Institution")
 
 
-class IncidentApproval(db.Model):
-    """One moderator's approval of an incident; publishing needs REQUIRED_APPROVALS of them."""
-
-    __tablename__ = "incident_approvals"
-    __table_args__ = (UniqueConstraint("incident_id", "moderator_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class CorrectionRequest(db.Model):
     """An institution's (or anyone's) request to correct or take down an incident."""
 
@@ -121,12 +111,21 @@ class CorrectionRequest(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    requester_kind: Mapped[str] = mapped_column(choice(*REQUESTER_KINDS), default="other")
+    problem: Mapped[str] = mapped_column(choice(*CORRECTION_PROBLEMS), default="other")
     requester_institution: Mapped[str | None] = mapped_column(String(200))
-    requester_role: Mapped[str | None] = mapped_column(String(100))
     contact: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(choice(*CORRECTION_STATUSES), default="pending", index=True)
-    decision_note: Mapped[str | None] = mapped_column(Text)
+    # The reference code: shown once to the requester, kept only as a hash (like tip receipts).
+    receipt_lookup: Mapped[str | None] = mapped_column(String(16), unique=True)
+    receipt_hash: Mapped[str | None] = mapped_column(String(200))
+    triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    decision_note: Mapped[str | None] = mapped_column(Text)  # moderators only
+    public_note: Mapped[str | None] = mapped_column(Text)  # the requester and the public read it
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    incident = relationship("Incident")

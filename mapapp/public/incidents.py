@@ -5,12 +5,21 @@ from dataclasses import dataclass
 from flask import abort, render_template, request
 from sqlalchemy import func, select
 
+from geodata.regions import region_names, sigungu_names
 from mapapp.extensions import db
-from mapapp.models import Incident, Institution
+from mapapp.models import Incident, IncidentHistory, Institution
+from mapapp.policy import is_named
 from mapapp.public import bp, filter_context, through_page_cache
-from mapapp.queries import IncidentFilter, public_record
+from mapapp.queries import IncidentFilter, counted_by_region, public_record
+
+
+def sigungu_label(code):
+    """Return "시/도 시/군/구" for a 시/군/구 code."""
+    sido = region_names()[0].get((code or "")[:2], ("", ""))[0]
+    return f"{sido} {sigungu_names().get(code, '')}".strip()
 
 PER_PAGE = 50
+MAX_PAGE = 100_000  # beyond any real list; keeps the offset inside every database's integers
 
 
 @dataclass
@@ -35,7 +44,7 @@ class Page:
 def incident_list():
     """Published incidents, filtered and sorted by URL parameters, paginated."""
     chosen = IncidentFilter.from_args(request.args)
-    number = max(request.args.get("page", 1, type=int), 1)
+    number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
     def render():
         stmt = chosen.statement(db.session)
@@ -44,7 +53,9 @@ def incident_list():
         rows = db.session.execute(stmt.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
         page = Page(total, number, number > 1, number * PER_PAGE < total)
         records = [public_record(incident, inst) for incident, inst in rows]
-        return render_template("public/list.html", page=page, records=records,
+        counted = [(sigungu_label(code), n) for code, n in counted_by_region(db.session, chosen)]
+        return render_template("public/list.html", page=page, records=records, counted=counted,
+                               counted_total=sum(n for _, n in counted),
                                **filter_context(chosen))
 
     return through_page_cache(render)
@@ -56,9 +67,13 @@ def incident_page(incident_id):
     row = db.session.execute(select(Incident, Institution)
                              .join(Institution, Institution.id == Incident.institution_id)
                              .where(Incident.id == incident_id)).first()
-    if row is None or row[0].status == "draft":
-        abort(404)
+    if row is None or row[0].status == "draft" or (
+            row[0].status == "published" and not is_named(row[0].verification_level)):
+        abort(404)  # a counted incident has no page: its institution is not public
     incident, institution = row
+    # Hidden and retracted entries show their state and history, never whom they named.
     record = public_record(incident, institution) if incident.status == "published" else None
+    history = db.session.scalars(select(IncidentHistory).where(
+        IncidentHistory.incident_id == incident.id).order_by(IncidentHistory.id)).all()
     return render_template("public/incident.html", incident=incident, record=record,
-                           institution=institution)
+                           history=history)

@@ -22,21 +22,13 @@ from wtforms.i18n import messages_path as wtforms_messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from geodata.regions import region_names, sigungu_names
+from mapapp.labels import LABELS
 from mapapp.models import REPORT_CATEGORIES, TIPSTER_ROLES
 
 DESCRIPTION_MAX = 2000
 FIRST_YEAR = 2018
-CATEGORY_LABELS = {
-    "chatroom_sharing": _l("Deepfake images or videos shared in a chat room"),
-    "threats": _l("Threats or blackmail"),
-    "other": _l("Something else"),
-}
-ROLE_LABELS = {
-    "affected": _l("I was affected"),
-    "witness": _l("I saw it happen"),
-    "parent_teacher": _l("Parent or teacher"),
-    "other": _l("Other"),
-}
+CATEGORY_LABELS = LABELS["category"]
+ROLE_LABELS = LABELS["role"]
 
 
 def options(pairs):

@@ -41,14 +41,15 @@ def new_receipt():
     return code, code[:LOOKUP_DIGITS], hasher().hash(code)
 
 
-def lookup_taken(session, lookup):
-    """Tell whether another tip already uses this lookup (1 in 10^8 per tip)."""
-    return session.scalar(select(Report.id).where(Report.receipt_lookup == lookup)) is not None
+def lookup_taken(session, lookup, model=Report):
+    """Tell whether another row (a tip, or a correction request) already uses this lookup
+    (1 in 10^8 per row)."""
+    return session.scalar(select(model.id).where(model.receipt_lookup == lookup)) is not None
 
 
-def find(session, code):
-    """Return the tip the code belongs to, or None (same work whether or not it exists)."""
-    report = session.scalar(select(Report).where(Report.receipt_lookup == code[:LOOKUP_DIGITS]))
+def find(session, code, model=Report):
+    """Return the row the code belongs to, or None (same work whether or not it exists)."""
+    report = session.scalar(select(model).where(model.receipt_lookup == code[:LOOKUP_DIGITS]))
     params = tuple(sorted(current_app.config["RECEIPT_ARGON2"].items()))
     stored = report.receipt_hash if report else _dummy_hash(params)
     try:
