@@ -56,7 +56,8 @@ def _record_schema():
     nullable_text = {"type": "string", "nullable": True}
     number = {"type": "number"}
     props = {name: nullable_text for name in PUBLIC_FIELDS}
-    props.update(named={"type": "boolean"}, id={"type": "integer"}, lon=number, lat=number, demo={"type": "boolean"},
+    props.update(named={"type": "boolean"}, id={"type": "integer"})
+    props.update(lon=number, lat=number, demo={"type": "boolean"},
                  location_approximate={"type": "boolean"},
                  sources={"type": "array", "items": TEXT},
                  verification_level={"type": "string", "enum": list(VERIFICATION_LEVELS)},

@@ -25,10 +25,12 @@ from mapapp.spatial import write_transaction
 class CorrectionForm(FlaskForm):
     """Who asks, what is wrong and why."""
 
-    requester_kind = SelectField(_l("Who is asking?"), choices=[SelectChoice("", "—"), *choices(
-        "requester_kind")], validators=[DataRequired(message=_l("Please say who is asking."))])
-    problem = SelectField(_l("What is wrong?"), choices=[SelectChoice("", "—"), *choices("problem")],
-                          validators=[DataRequired(message=_l("Please say what is wrong."))])
+    requester_kind = SelectField(
+        _l("Who is asking?"), choices=[SelectChoice("", "—"), *choices("requester_kind")],
+        validators=[DataRequired(message=_l("Please say who is asking."))])
+    problem = SelectField(
+        _l("What is wrong?"), choices=[SelectChoice("", "—"), *choices("problem")],
+        validators=[DataRequired(message=_l("Please say what is wrong."))])
     body = TextAreaField(_l("Why? What should change?"), validators=[
         DataRequired(message=_l("Please say what should change.")), Length(max=3000)])
     requester_institution = StringField(_l("Your school or organisation (optional)"),
