@@ -91,17 +91,19 @@ def get_payload(session, chosen, view):
     return entry
 
 
-def get_total(session, chosen):
-    """Return how many published incidents match, cached like the payloads."""
-    body, _etag = get_payload(session, chosen, "count")
+def get_total(session, chosen, view="count"):
+    """Return how many published incidents match ("named_count": only those shown by name),
+    cached like the payloads."""
+    body, _etag = get_payload(session, chosen, view)
     return json.loads(body)["count"]
 
 
 def build(session, chosen, view):
     """Build the payload: compact point rows, or counts per region with label points."""
     # Pins only for named incidents; counts include the counted ones (mapapp/policy.py).
-    stmt = chosen.statement(session, "named" if view == "points" else "all").order_by(None)
-    if view == "count":
+    scope = "named" if view in ("points", "named_count") else "all"
+    stmt = chosen.statement(session, scope).order_by(None)
+    if view in ("count", "named_count"):
         return {"count": session.scalar(select(func.count()).select_from(stmt.subquery()))}
     if view == "points":
         rows = session.execute(stmt.with_only_columns(

@@ -16,7 +16,9 @@ def choose_view(session, chosen, zoom):
     """Pick points or counts per region for this zoom level."""
     if zoom is None or zoom >= AGGREGATE_BELOW_ZOOM["sigungu"]:
         return "points"
-    if get_total(session, chosen) <= POINTS_WITHOUT_AGGREGATING:  # cached, not a query
+    total = get_total(session, chosen)  # cached, not a query
+    # Counted (unnamed) incidents have no pin: while any match, low zooms show region counts.
+    if total <= POINTS_WITHOUT_AGGREGATING and get_total(session, chosen, "named_count") == total:
         return "points"
     return "sido" if zoom < AGGREGATE_BELOW_ZOOM["sido"] else "sigungu"
 

@@ -29,4 +29,6 @@ def feed():
 @bp.get("/method")
 def method():
     """How verification works, what each level means, how to ask for a correction."""
-    return render_template("public/method.html")
+    from mapapp.policy import policy
+
+    return render_template("public/method.html", policy=policy())
