@@ -30,7 +30,7 @@ def test_default_policy_names_only_from_outside_evidence(app):
 
 def test_tips_only_is_named_in_no_public_output(client, incidents, tips_only):
     outputs = snapshot(client, [tips_only["id"], incidents["sejong"]])
-    for path, (status, body) in outputs.items():
+    for path, (_status, body) in outputs.items():
         for secret in (*tips_only["names"], tips_only["summary"][:10], tips_only["source"]):
             assert secret not in body, (path, secret)
     assert outputs[f"/incidents/{tips_only['id']}"][0] == 404

@@ -18,7 +18,7 @@ from mapapp.models import (
 from tests.helpers import csrf_token
 from tests.public_outputs import changed, snapshot
 from tests.test_moderation_incidents import edit_fields
-from tests.test_moderation_review import add_tip, school, signed_in
+from tests.test_moderation_review import add_tip, signed_in
 
 GUARD_OPEN = {"moderation.login", "moderation.second_factor"}
 
@@ -29,7 +29,8 @@ def setting(session):
     def incident(source_id, status, level="media_reported"):
         inst = session.scalar(select(Institution).where(Institution.source_id == source_id))
         item = Incident(institution_id=inst.id, status=status, verification_level=level,
-                        public_summary_ko=f"요약 {source_id}", first_reported_month=date(2024, 8, 1),
+                        public_summary_ko=f"요약 {source_id}",
+                        first_reported_month=date(2024, 8, 1),
                         last_reported_month=date(2024, 9, 1), published_at=utcnow(),
                         public_sources=["https://example.org/a"], report_count=1)
         session.add(item)
