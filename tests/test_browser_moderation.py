@@ -1,6 +1,8 @@
 """The verification journey in a real browser: tip, two moderators, publication, correction."""
 
 import re
+import time
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -43,6 +45,14 @@ def sign_out(page):
     page.click(".mod-nav button[type=submit]")
 
 
+def moderator(page, base, username):
+    """A moderator's own browser window (a TOTP code is good once, so each signs in once)."""
+    context = page.context.browser.new_context(java_script_enabled=False)
+    own = context.new_page()
+    sign_in(own, base, username)
+    return own
+
+
 def incident_status(url):
     return read_rows(url, select(Incident.id, Incident.status))
 
@@ -63,35 +73,134 @@ def on_public_map_and_list(browser_page, base, incident_id):
     return count, pins, listed
 
 
-def test_tip_two_moderators_publish_then_correction_hides(site):
+def approve_waiting(page, base, expect_changed=None):
+    """From the home page, open the change waiting for me, check what is shown, approve it."""
+    page.goto(f"{base}/mod/")
+    page.click("[data-testid=waiting] a")
+    assert page.text_content("[data-testid=basis]").strip()
+    if expect_changed:
+        assert page.locator(f"[data-changed={expect_changed}]").count() == 1
+    page.click("form[action$='/approve'] button")
+    assert "applied" == page.get_attribute("[data-testid=revision-state]", "data-status")
+
+
+def public_level(page, base, incident_id):
+    page.goto(f"{base}/incidents/{incident_id}")
+    return page.text_content("[data-testid=state] dd")
+
+
+def test_tip_two_moderators_publish_then_a_proposed_level_change(site):
     base, url = site
     with browser(javascript=False) as (page, requested):
         code = send_tip_without_javascript(page, base)
 
-        sign_in(page, base, "alice")
-        page.goto(f"{base}/mod/queue")
-        page.click("[data-testid=queue] a")
-        page.check("input[name=decision][value=approve]")
-        page.select_option("#level", "media_reported")
-        page.fill("#basis", "언론 보도 확인")
-        page.fill("#summary_ko", "2024년 9월 딥페이크 피해 보도")
-        page.click("form[novalidate] button.primary")
-        sign_out(page)
+        alice, bob = moderator(page, base, "alice"), moderator(page, base, "bob")
+        alice.goto(f"{base}/mod/queue")
+        alice.click("[data-testid=queue] a")
+        alice.check("input[name=decision][value=approve]")
+        alice.select_option("#level", "media_reported")
+        alice.fill("#basis", "언론 보도 확인")
+        alice.fill("#summary_ko", "2024년 9월 딥페이크 피해 보도")
+        alice.click("form[novalidate] button.primary")
         assert [s for _, s in incident_status(url)] == ["draft"]
 
-        sign_in(page, base, "bob")
-        page.goto(f"{base}/mod/queue")
-        page.click("[data-testid=drafts] button[type=submit]")
-        sign_out(page)
+        approve_waiting(bob, base, expect_changed="status")
         (incident_id, status), = incident_status(url)
         assert status == "published"
         assert check_status(page, base, code) == "published"
         assert on_public_map_and_list(page, base, incident_id) == (1, 1, 1)
+        before = public_level(page, base, incident_id)
 
+        # A proposes a level change: nothing public changes until B approves it.
+        alice.goto(f"{base}/mod/incidents/{incident_id}")
+        alice.select_option("#level", "officially_confirmed")
+        alice.fill("#basis", "교육청 공문 2024-09-10")
+        alice.click("form[novalidate] button[type=submit]")
+        assert alice.locator("[data-testid=waiting-revision]").count() == 1
+        assert public_level(page, base, incident_id) == before
+
+        approve_waiting(bob, base, expect_changed="level")
+        assert "교육청 공문 2024-09-10" in bob.text_content("[data-testid=basis]")
+        assert public_level(page, base, incident_id) != before
+        assert only_our_origin(requested, base) == []
+
+
+def backdate_corrections(url, hours):
+    """Move every correction request back in time: the test's clock for the triage deadline."""
+    from sqlalchemy import create_engine, update
+
+    from mapapp.models import CorrectionRequest, utcnow
+    from mapapp.spatial import engine_options
+
+    engine = create_engine(url, **engine_options(url))
+    with engine.begin() as conn:
+        conn.execute(update(CorrectionRequest).values(
+            created_at=utcnow() - timedelta(hours=hours)))
+    engine.dispose()
+
+
+def wait_until_listed(page, base, incident_id, listed, seconds=30):
+    """Reload the public list until the incident is (or is not) in it, within a deadline."""
+    deadline = time.monotonic() + seconds
+    while True:
+        page.goto(f"{base}/list")
+        if page.locator(f"tr[data-incident='{incident_id}']").count() == listed:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(250)  # the app re-reads its data version every 2 s
+
+
+def correction_state(page, base, code):
+    page.goto(f"{base}/corrections/status")
+    page.fill("#code", code)
+    page.click("button[type=submit]")
+    return page.get_attribute("[data-testid=status]", "data-state")
+
+
+def test_a_correction_request_waits_for_the_deadline_then_is_accepted(site):
+    base, url = site
+    with browser(javascript=False) as (page, requested):
+        send_tip_without_javascript(page, base)
+        alice, bob = moderator(page, base, "alice"), moderator(page, base, "bob")
+        alice.goto(f"{base}/mod/queue")
+        alice.click("[data-testid=queue] a")
+        alice.check("input[name=decision][value=approve]")
+        alice.select_option("#level", "media_reported")
+        alice.fill("#basis", "언론 보도 확인")
+        alice.fill("#summary_ko", "딥페이크 피해 보도")
+        alice.click("form[novalidate] button.primary")
+        approve_waiting(bob, base)
+        (incident_id, _), = incident_status(url)
+
+        # An anonymous request alone hides nothing.
         page.goto(f"{base}/incidents/{incident_id}/correction")
-        page.fill("#requester_role", "교감")
-        page.fill("#body", "해당 학교에는 피해 사실이 없습니다")
-        page.click("button[type=submit]")
+        page.select_option("#requester_kind", "institution_staff")
+        page.select_option("#problem", "not_true")
+        page.fill("#body", "해당 학교에는 피해 사실이 없습니다. 교육청 확인을 받았습니다.")
+        page.click("form button.primary")
+        code = page.text_content("[data-testid=receipt] code")
+        assert correction_state(page, base, code) == "received"
+        assert wait_until_listed(page, base, incident_id, 1)
+
+        # Nobody triaged it before the deadline: hidden everywhere.
+        backdate_corrections(url, hours=25)
+        assert wait_until_listed(page, base, incident_id, 0)
         assert [s for _, s in incident_status(url)] == ["hidden"]
-        assert on_public_map_and_list(page, base, incident_id) == (0, 0, 0)
+        assert correction_state(page, base, code) == "under_review"
+
+        # Accepted as a retraction: it needs two moderators, then the public log shows it.
+        alice.goto(f"{base}/mod/corrections")
+        alice.click("details summary >> nth=0")
+        alice.check("input[name=outcome][value=retract]")
+        alice.fill("textarea[name=public_note]", "사실이 아닌 것으로 확인되어 철회합니다")
+        alice.fill("textarea[name=basis]", "교육청 공문")
+        alice.click("form[action$='/accept'] button")
+        assert correction_state(page, base, code) == "under_review"
+        approve_waiting(bob, base, expect_changed="status")
+        assert correction_state(page, base, code) == "corrected"
+        page.goto(f"{base}/incidents/{incident_id}")
+        log = page.text_content("[data-testid=corrections]")
+        assert "사실이 아닌 것으로 확인되어 철회합니다" in log
+        assert page.locator("[data-change=correction]").count() == 1
         assert only_our_origin(requested, base) == []
