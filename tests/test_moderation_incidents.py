@@ -229,3 +229,14 @@ def test_the_triage_deadline_hides_the_entry(app, session, client):
 
 def test_correction_for_a_draft_or_missing_incident_is_404(client, session):
     assert client.get("/incidents/999999/correction").status_code == 404
+
+
+def test_the_deadline_command_hides_overdue_entries(app, session, client, runner):
+    incident_id = published(session)
+    correction(client, incident_id)
+    item = session.scalars(select(CorrectionRequest)).one()
+    item.created_at = utcnow() - timedelta(hours=app.config["CORRECTION_TRIAGE_HOURS"] + 1)
+    session.commit()
+    result = runner.invoke(args=["corrections", "enforce"])
+    assert "1 entries hidden" in result.output
+    assert session.get(Incident, incident_id).status == "hidden"

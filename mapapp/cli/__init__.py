@@ -18,9 +18,29 @@ def init_db():
     click.echo("database is at the latest migration")
 
 
+@click.group("corrections")
+def corrections():
+    """Correction and takedown requests."""
+
+
+@corrections.command("enforce")
+@with_appcontext
+def enforce_corrections():
+    """Hide the entries whose correction requests passed the triage deadline (for cron; the
+    app also does it by itself every few seconds)."""
+    from mapapp.corrections import enforce_deadlines
+    from mapapp.extensions import db
+    from mapapp.spatial import write_transaction
+
+    with write_transaction(db.session):
+        hidden = enforce_deadlines(db.session)
+    click.echo(f"{len(hidden)} entries hidden pending review")
+
+
 def register(app):
     """Attach the commands to the app's CLI."""
     app.cli.add_command(init_db)
+    app.cli.add_command(corrections)
     app.cli.add_command(geodata)
     app.cli.add_command(demo)
     app.cli.add_command(moderators)
