@@ -13,8 +13,12 @@ from tests.live import PNG, TILE_HOST, browser, demo_site, live_server, read_row
 
 @pytest.fixture
 def site(backend, tmp_path):
-    """A live server with 300 published demo incidents and a tile host of its own."""
-    with demo_site(backend, tmp_path, incidents=300, reports=0, seed_value=7) as (_app, base, url):
+    """A live server with 300 published demo incidents and a tile host of its own. Every level
+    is named here: this is about the map's mechanics (the default policy's pins and counts are
+    checked in test_publication_policy.py and test_browser_moderation.py)."""
+    named = dict.fromkeys(("tips_only", "media_reported", "officially_confirmed"), "named")
+    with demo_site(backend, tmp_path, incidents=300, reports=0, seed_value=7,
+                   PUBLICATION_POLICY=named) as (_app, base, url):
         yield base, url
 
 
@@ -156,7 +160,7 @@ def hostile_site(backend, tmp_path):
             db.session.add(place)
             db.session.flush()
             db.session.add(Incident(institution_id=place.id, status="published",
-                                    verification_level="tips_only",
+                                    verification_level="media_reported",
                                     first_reported_month=date(2024, 8, 1),
                                     last_reported_month=date(2024, 8, 1),
                                     public_summary_ko=XSS, published_at=utcnow()))
