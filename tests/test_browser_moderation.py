@@ -73,6 +73,17 @@ def on_public_map_and_list(browser_page, base, incident_id):
     return count, pins, listed
 
 
+def approve_first_group(page, base):
+    """Approve the queue's first group as reported by the media: a proposal, not yet public."""
+    page.goto(f"{base}/mod/queue")
+    page.click("[data-testid=queue] a")
+    page.check("input[name=decision][value=approve]")
+    page.select_option("#level", "media_reported")
+    page.fill("#basis", "언론 보도 확인")
+    page.fill("#summary_ko", "2024년 9월 딥페이크 피해 보도")
+    page.click("form[novalidate] button.primary")
+
+
 def approve_waiting(page, base, expect_changed=None):
     """From the home page, open the change waiting for me, check what is shown, approve it."""
     page.goto(f"{base}/mod/")
@@ -95,13 +106,7 @@ def test_tip_two_moderators_publish_then_a_proposed_level_change(site):
         code = send_tip_without_javascript(page, base)
 
         alice, bob = moderator(page, base, "alice"), moderator(page, base, "bob")
-        alice.goto(f"{base}/mod/queue")
-        alice.click("[data-testid=queue] a")
-        alice.check("input[name=decision][value=approve]")
-        alice.select_option("#level", "media_reported")
-        alice.fill("#basis", "언론 보도 확인")
-        alice.fill("#summary_ko", "2024년 9월 딥페이크 피해 보도")
-        alice.click("form[novalidate] button.primary")
+        approve_first_group(alice, base)
         assert [s for _, s in incident_status(url)] == ["draft"]
 
         approve_waiting(bob, base, expect_changed="status")
@@ -163,13 +168,7 @@ def test_a_correction_request_waits_for_the_deadline_then_is_accepted(site):
     with browser(javascript=False) as (page, requested):
         send_tip_without_javascript(page, base)
         alice, bob = moderator(page, base, "alice"), moderator(page, base, "bob")
-        alice.goto(f"{base}/mod/queue")
-        alice.click("[data-testid=queue] a")
-        alice.check("input[name=decision][value=approve]")
-        alice.select_option("#level", "media_reported")
-        alice.fill("#basis", "언론 보도 확인")
-        alice.fill("#summary_ko", "딥페이크 피해 보도")
-        alice.click("form[novalidate] button.primary")
+        approve_first_group(alice, base)
         approve_waiting(bob, base)
         (incident_id, _), = incident_status(url)
 
