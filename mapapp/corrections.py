@@ -29,6 +29,8 @@ def triage(session, moderator, incident_id, note=None):
     pending = session.scalars(select(CorrectionRequest).where(
         CorrectionRequest.incident_id == incident_id,
         CorrectionRequest.status == "pending")).all()
+    if not pending:
+        return []
     for item in pending:
         item.status, item.triaged_at = "triaged", now
         item.triaged_by_id = moderator.id if moderator else None

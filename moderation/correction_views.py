@@ -27,8 +27,7 @@ def _me():
 @bp.get("/corrections")
 def corrections_queue():
     """Open requests per incident, oldest first, with deadlines and burst flags."""
-    with write_transaction(db.session):  # the deadline holds here too
-        corrections.enforce_deadlines(db.session)
+    corrections.enforce_if_due(db.session)  # the deadline holds here too; writes only if due
     open_requests = db.session.scalars(select(CorrectionRequest).where(
         CorrectionRequest.status.in_(("pending", "triaged")))
         .order_by(CorrectionRequest.incident_id, CorrectionRequest.created_at)).all()
