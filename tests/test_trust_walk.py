@@ -15,6 +15,7 @@ from mapapp.models import (
     Revision,
     utcnow,
 )
+from moderation.incidents import STATUS_ACTIONS
 from tests.helpers import csrf_token
 from tests.public_outputs import changed, snapshot
 from tests.test_moderation_incidents import edit_fields
@@ -71,7 +72,8 @@ def actions(ids):
                                 for k in ("live", "hidden", "draft")],
         "moderation.change_status": [
             (f"/mod/incidents/{ids[k]}/status", {"action": a, "note": "공개 메모 단독"})
-            for k in ("live", "hidden", "draft") for a in ("restore", "retract")],
+            # Every action the route takes but hiding: a new one is walked too.
+            for k in ("live", "hidden", "draft") for a in STATUS_ACTIONS if a != "hide"],
         "moderation.approve_revision": [(f"/mod/revisions/{n}/approve", {}) for n in range(1, 9)],
         "moderation.return_revision": [(f"/mod/revisions/{n}/return", {"reason": "x"})
                                        for n in range(1, 9)],
