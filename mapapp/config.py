@@ -17,6 +17,9 @@ class Defaults:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_RECORD_QUERIES = False
     REDIS_URL = None
+    # The site's own origin for absolute links (feed, enrolment links); never the request's
+    # Host. Required in production.
+    PUBLIC_URL = "http://127.0.0.1:5000"
     TRUSTED_PROXIES = 0  # reverse proxies in front of gunicorn whose X-Forwarded-* we believe
     RATELIMIT_STORAGE_URI = "memory://"
     MAX_CONTENT_LENGTH = 64 * 1024  # tips are text; nothing large is ever accepted
@@ -39,6 +42,7 @@ class Defaults:
     PASSWORD_ARGON2 = {}  # argon2-cffi defaults (argon2id, 3 passes, 64 MiB)
     MODERATOR_IDLE_MINUTES = 30
     MODERATOR_SESSION_HOURS = 12
+    ENROLMENT_LINK_HOURS = 72  # a one-time link to set up an authenticator lapses after this
     LOGIN_ACCOUNT_LIMIT = "100/hour"  # failed attempts on one account
     LOGIN_CLIENT_LIMIT = "50/hour"  # failed attempts from one client (HMAC of the address)
     TOTP_LIMIT = "10 per 15 minutes"  # wrong codes after a right password
@@ -89,6 +93,7 @@ def load_config(app, overrides=None):
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     _settle_secret_key(app)
+    _settle_public_url(app)
 
 
 def _settle_secret_key(app):
@@ -103,3 +108,14 @@ def _settle_secret_key(app):
         return
     if not key:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
+
+
+def _settle_public_url(app):
+    """Check PUBLIC_URL; production must name its own (the default is a local address)."""
+    from mapapp.urls import check_public_url
+
+    if app.config["ENV_NAME"] == "production" and app.config["PUBLIC_URL"] == \
+            Defaults.PUBLIC_URL and not os.environ.get("MAPAPP_PUBLIC_URL"):
+        raise RuntimeError("MAPAPP_PUBLIC_URL must be set in production to the site's own "
+                           "origin, e.g. https://deepfake-map.example")
+    app.config["PUBLIC_URL"] = check_public_url(app.config["PUBLIC_URL"])

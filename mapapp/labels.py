@@ -118,6 +118,10 @@ LABELS = {
     "audit_action": {
         "login": _l("Signed in"), "logout": _l("Signed out"),
         "totp.enrol": _l("Enrolled an authenticator"),
+        "moderator.create": _l("Created a moderator account"),
+        "moderator.deactivate": _l("Deactivated a moderator account"),
+        "moderator.reset_2fa": _l("Reset a moderator's authenticator"),
+        "moderator.set_password": _l("Set a moderator's password"),
         "tips.approve": _l("Approved tips"), "tips.reject": _l("Rejected tips"),
         "tips.spam": _l("Marked tips as spam"), "tips.purge": _l("Purged tip text"),
         "tip.reply": _l("Replied to a tipster"), "tip.place": _l("Placed a tip"),

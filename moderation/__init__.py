@@ -6,9 +6,10 @@ from flask import Blueprint, abort, current_app, redirect, request, session, url
 from flask_login import current_user, logout_user
 
 from mapapp.extensions import db, login_manager
+from mapapp.spatial import write_transaction
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
-PUBLIC_ENDPOINTS = {"moderation.login", "moderation.second_factor"}
+PUBLIC_ENDPOINTS = {"moderation.login", "moderation.second_factor", "moderation.enrol"}
 
 
 def admin_only(view):
@@ -32,6 +33,10 @@ def guard():
     config = current_app.config
     if (now - seen > timedelta(minutes=config["MODERATOR_IDLE_MINUTES"])
             or now - started > timedelta(hours=config["MODERATOR_SESSION_HOURS"])):
+        from moderation import sessions
+
+        with write_transaction(db.session):
+            sessions.end(db.session, session.get("sid"))
         logout_user()
         session.clear()
         return redirect(url_for("moderation.login", expired=1))
@@ -51,11 +56,16 @@ def keep_private(response):
 
 @login_manager.user_loader
 def load_moderator(user_id):
-    """Return the signed-in moderator, or None once deactivated."""
+    """Return the signed-in moderator, or None once deactivated or once this browser's
+    session has ended on the server (sign-out, reset, deactivation): a copied cookie is then
+    worth nothing."""
     from mapapp.models import Moderator
+    from moderation import sessions
 
     moderator = db.session.get(Moderator, int(user_id))
-    return moderator if moderator is not None and moderator.active else None
+    if moderator is None or not moderator.active:
+        return None
+    return moderator if sessions.is_live(db.session, moderator.id, session.get("sid")) else None
 
 
 from moderation import (  # noqa: E402,F401  (routes attach to bp)

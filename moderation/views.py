@@ -1,9 +1,9 @@
-"""Sign-in with password and TOTP, sign-out, the moderators' home page and the audit log."""
+"""Sign-in with password and TOTP (enrolled through an admin's one-time link), sign-out, the
+moderators' home page and the audit log."""
 
-import secrets
 import time
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from mapapp import audit
 from mapapp.extensions import db, limiter
 from mapapp.models import AuditEvent, CorrectionRequest, Moderator, Report, utcnow
 from mapapp.spatial import write_transaction
-from moderation import accounts, admin_only, bp
+from moderation import accounts, admin_only, bp, sessions
 from moderation.forms import ActionForm, CodeForm, LoginForm
 
 PENDING_SECONDS = 300  # time allowed between the password and the code
@@ -42,19 +42,37 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("moderation/login.html", form=form,
-                               expired=request.args.get("expired")), 400 if form.errors else 200
+                               expired=request.args.get("expired"),
+                               enrol=request.args.get("enrol")), 400 if form.errors else 200
     name = form.username.data.strip()
     moderator = db.session.scalar(select(Moderator).where(Moderator.username == name))
-    if not accounts.check_password(moderator, form.password.data) or not moderator.active:
+    enrol_token = session.get("enrol_token")
+    if not accounts.check_password(moderator, form.password.data) or not moderator.active or (
+            not moderator.totp_confirmed_at and not sessions.may_enrol(moderator, enrol_token)):
+        # Without an authenticator, the password alone is not enough: the admin's one-time
+        # link must have been opened in this browser (the same message, so nothing is told).
         form.password.errors.append(_("Wrong username, password or code."))
         return render_template("moderation/login.html", form=form), FAILED
     session.clear()
     session["pending_id"], session["pending_at"] = moderator.id, time.time()
     if not moderator.totp_confirmed_at:
+        session["enrol_token"] = enrol_token
         with write_transaction(db.session):
             moderator = db.session.get(Moderator, moderator.id)
             moderator.totp_secret = moderator.totp_secret or accounts.new_totp_secret()
     return redirect(url_for("moderation.second_factor"))
+
+
+@bp.get("/enrol/<token>")
+def enrol(token):
+    """Open an admin's one-time link to set up an authenticator, then sign in with it."""
+    moderator = sessions.enrolment_holder(db.session, token)
+    if moderator is None or moderator.totp_confirmed_at is not None:
+        abort(404, description=_("This set-up link is not valid or has expired. Please ask an "
+                                 "admin for a new one."))
+    session.clear()
+    session["enrol_token"] = token
+    return redirect(url_for("moderation.login", enrol=1))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -68,6 +86,9 @@ def second_factor():
         return redirect(url_for("moderation.login", expired=1))
     form = CodeForm()
     enrolling = moderator.totp_confirmed_at is None
+    if enrolling and not sessions.may_enrol(moderator, session.get("enrol_token")):
+        session.clear()
+        return redirect(url_for("moderation.login", expired=1))
     qr = accounts.qr_svg(accounts.provisioning_uri(moderator)) if enrolling else None
     page = {"form": form, "enrolling": enrolling, "qr": qr,
             "secret": moderator.totp_secret if enrolling else None}
@@ -79,16 +100,18 @@ def second_factor():
         if accepted:
             if enrolling:
                 moderator.totp_confirmed_at = utcnow()
+                sessions.finish_enrolment(moderator)
                 audit.record(db.session, moderator, "totp.enrol", moderator)
             moderator.last_login_at = utcnow()
             audit.record(db.session, moderator, "login", moderator)
+            token = sessions.start(db.session, moderator)
     if not accepted:
         form.code.errors.append(_("Wrong username, password or code."))
         return render_template("moderation/code.html", **page), FAILED
     session.clear()  # a new session: nothing from before the sign-in carries over
     login_user(moderator)
     session["login_at"] = session["seen_at"] = time.time()
-    session["sid"] = secrets.token_urlsafe(16)
+    session["sid"] = token
     return redirect(url_for("moderation.home"))
 
 
@@ -106,8 +129,16 @@ def logout():
     """Sign out (a POST, so no link or image can do it)."""
     form = ActionForm()
     if form.validate_on_submit():
+        everywhere = request.form.get("everywhere") == "1"
         with write_transaction(db.session):
-            audit.record(db.session, db.session.get(Moderator, current_user.id), "logout")
+            moderator = db.session.get(Moderator, current_user.id)
+            if everywhere:
+                ended = sessions.end_all(db.session, moderator.id)
+                audit.record(db.session, moderator, "logout", moderator, everywhere=True,
+                             sessions=ended)
+            else:
+                sessions.end(db.session, session.get("sid"))
+                audit.record(db.session, moderator, "logout")
         logout_user()
         session.clear()
     return redirect(url_for("moderation.login"))

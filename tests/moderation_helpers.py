@@ -22,6 +22,17 @@ def make_moderator(session, app, username="mina", role="moderator", enrolled=Tru
     return moderator
 
 
+def enrolment_link(session, app, moderator):
+    """Issue a one-time set-up link for the moderator, as `flask moderators reset-2fa` does;
+    return its path."""
+    from moderation import sessions
+
+    with app.app_context():  # leaving it removes the session: commit inside
+        token = sessions.issue_enrolment(session.get(Moderator, moderator.id))
+        session.commit()
+    return f"/mod/enrol/{token}"
+
+
 def submit_password(client, username, password=PASSWORD, environ=None):
     """Post the first sign-in step."""
     token = csrf_token(client.get("/mod/login").get_data(as_text=True))

@@ -42,7 +42,7 @@ def sign_in(page, base, username):
 
 
 def sign_out(page):
-    page.click(".mod-nav button[type=submit]")
+    page.click(".mod-nav button[type=submit]:not([name])")
 
 
 def moderator(page, base, username):

@@ -11,6 +11,7 @@ from mapapp.models import AuditEvent, Moderator
 from moderation import accounts
 from tests.helpers import csrf_token
 from tests.moderation_helpers import (
+    enrolment_link,
     make_moderator,
     sign_in,
     submit_code,
@@ -67,7 +68,9 @@ def test_audit_verify_fails_after_a_deletion(runner, session):
 
 
 def test_first_sign_in_enrols_the_authenticator(client, session, app):
-    moderator_id = make_moderator(session, app, enrolled=False).id
+    moderator = make_moderator(session, app, enrolled=False)
+    moderator_id = moderator.id
+    assert client.get(enrolment_link(session, app, moderator)).status_code == 302
     assert submit_password(client, "mina").status_code == 302
     page = client.get("/mod/login/code").get_data(as_text=True)
     assert '<figure class="qr" data-testid="qr"><svg' in page  # drawn here, no image service

@@ -1,5 +1,5 @@
-"""`flask moderators create|deactivate|reset-2fa|list` and `flask audit verify`: the only way
-accounts are made, and the check of the audit chain."""
+"""`flask moderators create|deactivate|reset-2fa|set-password|list` and `flask audit verify`:
+the only way accounts are made, and the check of the audit chain."""
 
 import click
 from flask import current_app
@@ -11,6 +11,8 @@ from mapapp.extensions import db
 from mapapp.models import MODERATOR_ROLES, Moderator
 from mapapp.retention import purge_decided_tips
 from mapapp.spatial import write_transaction
+from mapapp.urls import external_url
+from moderation import sessions
 from moderation.accounts import MIN_PASSWORD, hash_password
 
 
@@ -44,8 +46,18 @@ def create(username, role, password):
         moderator = Moderator(username=username, role=role, password_hash=hash_password(password))
         db.session.add(moderator)
         db.session.flush()
+        token = sessions.issue_enrolment(moderator)
         audit_log.record(db.session, None, "moderator.create", moderator, role=role)
-    click.echo(f"created {role} {username!r}; two-factor set-up happens at the first sign-in")
+    click.echo(f"created {role} {username!r}")
+    _show_enrolment_link(token)
+
+
+def _show_enrolment_link(token):
+    """Print the one-time set-up link (shown here once; only its hash is kept)."""
+    hours = current_app.config["ENROLMENT_LINK_HOURS"]
+    click.echo(f"Give this one-time link to the moderator in person or over a trusted channel; "
+               f"it works once, for {hours} hours, and is not shown again:")
+    click.echo(external_url("moderation.enrol", token=token))
 
 
 @moderators.command("deactivate")
@@ -56,19 +68,40 @@ def deactivate(username, reason):
     with write_transaction(db.session):
         moderator = _find(username)
         moderator.active = False
-        audit_log.record(db.session, None, "moderator.deactivate", moderator, reason=reason)
-    click.echo(f"deactivated {username!r}")
+        ended = sessions.end_all(db.session, moderator.id)
+        audit_log.record(db.session, None, "moderator.deactivate", moderator, reason=reason,
+                         sessions=ended)
+    click.echo(f"deactivated {username!r}; {ended} session(s) ended")
 
 
 @moderators.command("reset-2fa")
 @click.argument("username")
 def reset_2fa(username):
-    """Forget an account's authenticator; it enrols a new one at the next sign-in."""
+    """Forget an account's authenticator and end its sessions; print a one-time link with
+    which the moderator sets up a new one (the password alone does not)."""
     with write_transaction(db.session):
         moderator = _find(username)
         moderator.totp_secret = moderator.totp_confirmed_at = moderator.totp_last_step = None
-        audit_log.record(db.session, None, "moderator.reset_2fa", moderator)
-    click.echo(f"two-factor reset for {username!r}")
+        ended = sessions.end_all(db.session, moderator.id)
+        token = sessions.issue_enrolment(moderator)
+        audit_log.record(db.session, None, "moderator.reset_2fa", moderator, sessions=ended)
+    click.echo(f"two-factor reset for {username!r}; {ended} session(s) ended")
+    _show_enrolment_link(token)
+
+
+@moderators.command("set-password")
+@click.argument("username")
+@click.password_option(help=f"At least {MIN_PASSWORD} characters; prompted when not given.")
+def set_password(username, password):
+    """Give an account a new password and end all its sessions."""
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"the password must be at least {MIN_PASSWORD} characters")
+    with write_transaction(db.session):
+        moderator = _find(username)
+        moderator.password_hash = hash_password(password)
+        ended = sessions.end_all(db.session, moderator.id)
+        audit_log.record(db.session, None, "moderator.set_password", moderator, sessions=ended)
+    click.echo(f"new password for {username!r}; {ended} session(s) ended")
 
 
 @moderators.command("list")

@@ -2,7 +2,7 @@
 
 from mapapp.models.base import month_start, utcnow
 from mapapp.models.geo import INSTITUTION_KINDS, SIDO, SIGUNGU, Institution, Region
-from mapapp.models.people import MODERATOR_ROLES, AuditEvent, Moderator
+from mapapp.models.people import MODERATOR_ROLES, AuditEvent, Moderator, ModeratorSession
 from mapapp.models.revisions import (
     HISTORY_CHANGES,
     REVISION_ACTIONS,
@@ -23,6 +23,7 @@ from mapapp.models.tips import (
     CorrectionRequest,
     Incident,
     Report,
+    SpentFormToken,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "INSTITUTION_KINDS", "MODERATOR_ROLES", "REPORT_CATEGORIES", "REPORT_STATUSES",
     "REQUESTER_KINDS", "REVISION_ACTIONS", "REVISION_STATUSES", "SIDO", "SIGUNGU",
     "TIPSTER_ROLES", "VERIFICATION_LEVELS", "AuditEvent", "CorrectionRequest", "Incident",
-    "IncidentHistory", "Institution", "Moderator", "Region", "Report", "Revision",
-    "RevisionApproval", "month_start", "utcnow",
+    "IncidentHistory", "Institution", "Moderator", "ModeratorSession", "Region", "Report",
+    "Revision",
+    "RevisionApproval", "SpentFormToken", "month_start", "utcnow",
 ]

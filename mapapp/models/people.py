@@ -27,6 +27,10 @@ class Moderator(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A one-time link from an admin is needed to enrol an authenticator (new account or reset):
+    # knowing the password alone is not enough. Only the link token's SHA-256 is kept.
+    enrol_token_hash: Mapped[str | None] = mapped_column(String(64))
+    enrol_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_active(self):
@@ -50,3 +54,18 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ModeratorSession(db.Model):
+    """A signed-in browser: the cookie holds a random token, the server only its SHA-256.
+
+    A moderator request is let in only while its row exists, so deleting rows ends sessions at
+    once (sign-out, password change, reset of the authenticator, deactivation).
+    """
+
+    __tablename__ = "moderator_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

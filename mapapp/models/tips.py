@@ -129,3 +129,16 @@ class CorrectionRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     incident = relationship("Incident")
+
+
+class SpentFormToken(db.Model):
+    """A tip form's "opened at" token that has carried a tip: each carries one only.
+
+    Kept apart from the tips (no link to which tip spent it), as a SHA-256, for as long as a
+    form stays valid; older rows are dropped as new ones come.
+    """
+
+    __tablename__ = "spent_form_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    spent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
