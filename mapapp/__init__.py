@@ -91,13 +91,17 @@ def register_hooks(app):
     from mapapp.labels import label, labels
     from mapapp.security import (
         csp_nonce,
+        refuse_unexpected_bodies,
         set_security_headers,
         silence_request_logs,
         trust_proxies,
     )
+    from mapapp.urls import external_url
 
     silence_request_logs()
     trust_proxies(app)
+    # First of all before-request functions: ahead of the CSRF check, which parses the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unexpected_bodies)
     app.after_request(set_security_headers)
     app.after_request(remember_language)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
@@ -105,6 +109,7 @@ def register_hooks(app):
     app.jinja_env.globals["language_url"] = language_url
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["labels"] = labels
+    app.jinja_env.globals["external_url"] = external_url
 
 
 LANGUAGE_COOKIE_DAYS = 365
@@ -127,11 +132,21 @@ def remember_language(response):
 
 
 def language_url(code):
-    """Return this page's URL in another language, keeping its query (filters, page)."""
+    """Return this page's URL in another language, keeping its query (filters, page).
+
+    The path is rebuilt from our own route, never copied from the request: on a 404 for
+    `/%5Cevil.example/x` the raw path would make `/\\evil.example/x`, which browsers read as
+    another site. A request that matched no route links to the home page instead.
+    """
     from urllib.parse import urlencode
 
+    from flask import url_for
+
+    if request.url_rule is None or request.routing_exception is not None:
+        return url_for("public.home", lang=code)
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    return f"{request.path}?{urlencode([*args, ('lang', code)])}"
+    path = url_for(request.url_rule.endpoint, **(request.view_args or {}))
+    return f"{path}?{urlencode([*args, ('lang', code)])}"
 
 
 def select_locale():

@@ -3,6 +3,7 @@
 from sqlalchemy import case, or_, select
 
 from mapapp.models import Institution, Region
+from mapapp.textinput import INT_LIMIT
 
 SEARCH_LIMIT = 20
 
@@ -28,7 +29,7 @@ def search_institutions(session, query, sido_code="", limit=SEARCH_LIMIT):
 
 def get_institution(session, institution_id):
     """Return the active institution with this id, or None."""
-    if not institution_id:
+    if not institution_id or not 0 < institution_id <= INT_LIMIT:
         return None
     found = session.get(Institution, institution_id)
     return found if found is not None and found.active else None

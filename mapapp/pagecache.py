@@ -4,6 +4,10 @@ A viral spike on the map page then renders it once per filter, not once per visi
 nonce is the only part that differs between two visitors of the same page: it is stored as a
 mark and every response gets its own fresh nonce in its place. Only pages without user data,
 forms or per-visitor content may use this.
+
+A page is kept as the pieces between the places where the render wrote its nonce (a random
+value no visitor's text can contain), and the new nonce is joined back in at those places only:
+text that merely looks like a placeholder is never rewritten.
 """
 
 import threading
@@ -15,7 +19,6 @@ from flask_babel import get_locale
 from mapapp.security import csp_nonce
 
 MAX_PAGES = 256
-MARK = "__CSP_NONCE__"
 _lock = threading.Lock()
 _pages = OrderedDict()
 
@@ -29,10 +32,10 @@ def cached_page(version, render):
         if hit is not None:
             _pages.move_to_end(key)
     if hit is not None:
-        return hit.replace(MARK, nonce)
+        return nonce.join(hit)
     html = render()
     with _lock:
-        _pages[key] = html.replace(nonce, MARK)
+        _pages[key] = tuple(html.split(nonce))
         while len(_pages) > MAX_PAGES:
             _pages.popitem(last=False)
     return html

@@ -91,6 +91,30 @@ def trust_proxies(app):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=1)
 
 
+FORM_TYPES = {"application/x-www-form-urlencoded"}
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def refuse_unexpected_bodies():
+    """Every form here posts urlencoded text; refuse any other body before anything parses it.
+
+    Runs first (before the CSRF check), so a JSON or malformed body is a 415, never a form
+    rebuilt from it. Multipart is refused too: no file is ever accepted (possessing the
+    material is a crime).
+    """
+    from flask import abort
+    from flask_babel import gettext as _
+
+    if request.method not in BODY_METHODS or request.mimetype in FORM_TYPES:
+        return None
+    if not request.mimetype and not request.content_length:
+        return None  # an empty POST: the CSRF check refuses it with a 400
+    if request.mimetype == "multipart/form-data":
+        abort(415, description=_("Files cannot be sent here. Please describe what happened "
+                                 "in words; never send images or videos."))
+    abort(415, description=_("This address only accepts the site's own forms."))
+
+
 def limiter_key():
     """Key function for Flask-Limiter."""
     return client_fingerprint()

@@ -1,9 +1,12 @@
-"""Query and form values arrive without control characters, for every view and form alike.
+"""Query and form values arrive holding only characters XML 1.0 can carry, for every view
+and form alike; numbers in query strings stay within what the databases can compare.
 
-NUL is refused by PostgreSQL text columns (a 500 on PostGIS only, found by fuzzing) and the
-other C0 controls make the Atom feed invalid XML. No one types them; they are dropped where the
-request is parsed, so a form comes back with the rest of what was typed. Tabs and line breaks
-stay.
+NUL is refused by PostgreSQL text columns (a 500 on PostGIS only, found by fuzzing), and the
+other controls, lone surrogates and the Unicode noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF
+and the last two of every plane) make the Atom feed invalid XML for every reader. No one types
+them; they are dropped where the request is parsed, so a form comes back with the rest of what
+was typed. Tabs and line breaks stay. `xml_text` drops the same from text read back out of the
+database, for the outputs that are XML.
 """
 
 import re
@@ -12,12 +15,21 @@ from collections.abc import Mapping
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PLANE_ENDS = "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}"
+                      for plane in range(17))
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                     + _PLANE_ENDS + "]")
+# The largest number a query parameter may carry: ids and pages fit, and arithmetic on it
+# (offsets) stays inside every backend's integers.
+INT_LIMIT = 2**31 - 1
 
 
-def without_controls(value):
-    """Return text without control characters; anything else (an upload) unchanged."""
-    return CONTROL.sub("", value) if isinstance(value, str) else value
+def xml_text(value):
+    """Return text without the characters XML 1.0 cannot carry (or should not)."""
+    return NOT_XML.sub("", value) if isinstance(value, str) else value
+
+
+without_controls = xml_text  # the name the forms and views know it by
 
 
 def _pairs(mapping):
@@ -33,10 +45,21 @@ def _pairs(mapping):
 
 
 class TextParameters(ImmutableMultiDict):
-    """request.args and request.form, with control characters dropped from keys and values."""
+    """request.args and request.form, with unwanted characters dropped from keys and values.
+
+    `get(name, type=int)` also answers the default for a number beyond INT_LIMIT, so a huge
+    `page=` or `year=` never reaches SQL (an overflow in SQLite was a 500).
+    """
 
     def __init__(self, mapping=None):
-        super().__init__([(without_controls(k), without_controls(v)) for k, v in _pairs(mapping)])
+        super().__init__([(xml_text(k), xml_text(v)) for k, v in _pairs(mapping)])
+
+    def get(self, key, default=None, type=None):  # noqa: A002  (Werkzeug's own signature)
+        """Werkzeug's get, refusing integers the databases cannot hold."""
+        value = super().get(key, default=default, type=type)
+        if type is int and isinstance(value, int) and abs(value) > INT_LIMIT:
+            return default
+        return value
 
 
 class TextRequest(Request):

@@ -1,6 +1,7 @@
 """Helpers shared by the tests: reading CSRF tokens and sending tips like a browser."""
 
 import re
+import secrets
 import time
 
 from itsdangerous import URLSafeTimedSerializer
@@ -19,7 +20,7 @@ def started_token(app, seconds_ago=60):
     real = time.time
     try:
         time.time = lambda: real() - seconds_ago
-        return signer.dumps(0)
+        return signer.dumps(secrets.token_urlsafe(12))
     finally:
         time.time = real
 

@@ -33,6 +33,16 @@ def enrolment_link(session, app, moderator):
     return f"/mod/enrol/{token}"
 
 
+def add_unenrolled(db_session, username, role="moderator"):
+    """Add a moderator as `flask moderators create` does (inside an app context); return the
+    path of the one-time set-up link printed for them."""
+    from moderation import sessions
+
+    moderator = Moderator(username=username, role=role, password_hash=hash_password(PASSWORD))
+    db_session.add(moderator)
+    return f"/mod/enrol/{sessions.issue_enrolment(moderator)}"
+
+
 def submit_password(client, username, password=PASSWORD, environ=None):
     """Post the first sign-in step."""
     token = csrf_token(client.get("/mod/login").get_data(as_text=True))

@@ -6,11 +6,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from mapapp.models import Moderator
-from moderation.accounts import hash_password
 from tests.live import PNG, TILE_HOST, browser, demo_site
-from tests.moderation_helpers import PASSWORD
-from tests.test_browser_moderation import sign_in
+from tests.moderation_helpers import add_unenrolled
+from tests.test_browser_moderation import LINKS, sign_in
 
 SKIP = re.compile(r"^/(api/|static/|feed\.atom|healthz)")  # data and files, not pages
 WATCH_CSP = ("window.__csp = []; document.addEventListener('securitypolicyviolation',"
@@ -18,7 +16,7 @@ WATCH_CSP = ("window.__csp = []; document.addEventListener('securitypolicyviolat
 
 
 def add_admin(session):
-    session.add(Moderator(username="admin", role="admin", password_hash=hash_password(PASSWORD)))
+    LINKS["admin"] = add_unenrolled(session, "admin", role="admin")
 
 
 @pytest.fixture

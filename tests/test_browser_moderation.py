@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from mapapp.extensions import db
-from mapapp.models import Incident, Moderator
-from moderation.accounts import hash_password
+from mapapp.models import Incident
 from tests.conftest import throwaway_database
 from tests.live import browser, live_server, read_rows
-from tests.moderation_helpers import PASSWORD
+from tests.moderation_helpers import PASSWORD, add_unenrolled
 from tests.test_browser_tips import check_status, only_our_origin, send_tip_without_javascript
 
 
@@ -22,15 +21,20 @@ def site(backend, tmp_path):
     with throwaway_database(backend, tmp_path) as url, live_server(url) as (app, base):
         with app.app_context():
             for name in ("alice", "bob"):
-                db.session.add(Moderator(username=name, password_hash=hash_password(PASSWORD)))
+                LINKS[name] = add_unenrolled(db.session, name)
             db.session.commit()
             db.session.remove()
         yield base, url
 
 
+LINKS = {}  # username: the one-time set-up link an admin hands over
+
+
 def sign_in(page, base, username):
-    """Sign in through both steps, enrolling the authenticator from the key on the page."""
-    page.goto(f"{base}/mod/login")
+    """Open the admin's set-up link, then sign in through both steps, enrolling the
+    authenticator from the key on the page."""
+    page.goto(base + LINKS.pop(username))
+    assert page.url.endswith("/mod/login?enrol=1")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")

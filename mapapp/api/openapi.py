@@ -158,10 +158,10 @@ def spec():
             "/feed.atom": get("New incidents as Atom", filters, _responses(
                 200, 503, ok={"application/atom+xml": {"schema": TEXT}})),
             "/report": post("Send an anonymous tip", [], _tip_form(),
-                            _responses(200, 400, 413, 415, 429, 503, ok=HTML)),
+                            _responses(200, 400, 409, 413, 415, 429, 503, ok=HTML)),
             "/report/status": post("Look a receipt up", [], _form(
                 {"code": {"type": "string", "maxLength": 40}}, required=["code"]),
-                _responses(200, 400, 404, 429, 503, ok=HTML)),
+                _responses(200, 400, 404, 415, 429, 503, ok=HTML)),
             "/incidents/{incident_id}/correction": post(
                 "Ask for a correction or takedown", [incident_id], _form({
                     "requester_kind": {"type": "string", "enum": list(REQUESTER_KINDS)},
@@ -170,10 +170,10 @@ def spec():
                     "contact": {"type": "string", "maxLength": 200},
                     "body": {"type": "string", "maxLength": 2000}},
                     required=["requester_kind", "problem", "body"]),
-                _responses(200, 400, 404, 429, 503, ok=HTML)),
+                _responses(200, 400, 404, 415, 429, 503, ok=HTML)),
             "/corrections/status": post("Look a correction request up", [], _form(
                 {"code": {"type": "string", "maxLength": 40}}, required=["code"]),
-                _responses(200, 400, 404, 429, 503, ok=HTML)),
+                _responses(200, 400, 404, 415, 429, 503, ok=HTML)),
         },
     }
 

@@ -7,6 +7,7 @@ from flask import Response, render_template, request
 from mapapp.extensions import db
 from mapapp.public import bp
 from mapapp.queries import IncidentFilter, public_record
+from mapapp.textinput import xml_text
 
 FEED_SIZE = 50
 
@@ -16,7 +17,8 @@ def feed():
     """Latest published incidents as Atom (a .xml template, so Jinja escapes it)."""
     chosen = IncidentFilter.from_args({**request.args, "sort": "recent"})
     rows = db.session.execute(chosen.statement(db.session).limit(FEED_SIZE)).all()
-    records = [public_record(incident, inst) for incident, inst in rows]
+    records = [{key: xml_text(value) for key, value in public_record(incident, inst).items()}
+               for incident, inst in rows]
     updated = max((r["published_at"] for r in records if r["published_at"]),
                   default=datetime(2024, 1, 1, tzinfo=UTC).isoformat())
     body = render_template("public/feed.xml", records=records, updated=updated,

@@ -1,28 +1,23 @@
 """Tip form and receipt status. Nothing here reads the client's address or user agent."""
 
+import hashlib
+import secrets
 import time
-from datetime import date
+from datetime import date, timedelta
 
-from flask import abort, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from mapapp.extensions import db, limiter
 from mapapp.gazetteer import get_institution, search_institutions
-from mapapp.models import Report
+from mapapp.models import Report, SpentFormToken, utcnow
 from mapapp.reports import bp, receipts
 from mapapp.reports.forms import StatusForm, TipForm, sido_choices, sigungu_choices
 from mapapp.reports.personal_data import find_personal_data
 from mapapp.spatial import write_transaction
-
-
-@bp.before_request
-def refuse_uploads():
-    """No file of any kind is ever accepted (possessing the material is a crime)."""
-    if request.mimetype == "multipart/form-data":
-        abort(415, description=_("Files cannot be sent here. Please describe what happened "
-                                 "in words; never send images or videos."))
 
 
 @bp.after_request
@@ -37,6 +32,11 @@ def _started_signer():
     return URLSafeTimedSerializer(current_app.secret_key, salt="tip-form-started")
 
 
+def _new_started_token():
+    """Return a signed token for a freshly opened form: a random value and the time."""
+    return _started_signer().dumps(secrets.token_urlsafe(12))
+
+
 def _seconds_since_start(token):
     """Return how long ago the form was opened, or None if the token is not ours."""
     try:
@@ -44,6 +44,24 @@ def _seconds_since_start(token):
     except BadSignature:
         return None
     return time.time() - signed_at.timestamp()
+
+
+def _spent_digest(token):
+    """Return the SHA-256 kept of a token once it has carried a tip."""
+    return hashlib.sha256((token or "").encode()).hexdigest()
+
+
+def _already_spent(token):
+    """Tell whether this form token carried a tip before (one token, one tip)."""
+    return db.session.get(SpentFormToken, _spent_digest(token)) is not None
+
+
+def _spend(token):
+    """Record the token as spent, dropping records older than any form can live (in the
+    caller's write transaction)."""
+    oldest = utcnow() - timedelta(seconds=current_app.config["WTF_CSRF_TIME_LIMIT"] or 86400)
+    db.session.execute(delete(SpentFormToken).where(SpentFormToken.spent_at < oldest))
+    db.session.add(SpentFormToken(token_hash=_spent_digest(token)))
 
 
 def _looks_like_a_bot(form):
@@ -56,7 +74,7 @@ def _looks_like_a_bot(form):
 def render_form(form, status=200, query="", sido="", matches=None, pii=None):
     """Render the tip form with whatever the tipster has typed so far."""
     if not form.started.data:
-        form.started.data = _started_signer().dumps(0)
+        form.started.data = _new_started_token()
     chosen = get_institution(db.session, form.institution_id.data)
     return render_template("reports/form.html", form=form, query=query, search_sido=sido,
                            matches=matches, chosen=chosen, pii=pii, sido_choices=sido_choices,
@@ -93,8 +111,13 @@ def tip():
     if flags and not form.pii_ack.data:
         form.pii_ack.data = "1"
         return render_form(form, pii=flags)
+    if _already_spent(form.started.data):
+        return _render_sent_before(form)
     try:
         code = save_tip(form, flags)
+    except IntegrityError:  # the same token raced another request and lost
+        db.session.rollback()
+        return _render_sent_before(form)
     except (OperationalError, InterfaceError):
         db.session.rollback()
         current_app.logger.warning("tip not saved: database unavailable")
@@ -102,11 +125,23 @@ def tip():
     return render_template("reports/receipt.html", code=receipts.grouped(code))
 
 
+def _render_sent_before(form):
+    """A form whose token carried a tip already: keep the text, give a new token, explain."""
+    form.started.data = None
+    form.form_errors.append(_("This form was sent once already: if you saw a receipt code, "
+                              "that tip has arrived. To send this as a new tip, press Send "
+                              "again."))
+    return render_form(form, status=409)
+
+
 def save_tip(form, flags):
-    """Store the tip and return its receipt code (shown once, kept only as a hash)."""
+    """Store the tip and return its receipt code (shown once, kept only as a hash); the
+    form's token is spent in the same transaction."""
     institution_id = form.institution_id.data
     code, lookup, hashed = receipts.new_receipt()  # hashed before the write lock is taken
     with write_transaction(db.session):
+        _spend(form.started.data)
+        db.session.flush()  # a token spent meanwhile fails here, before the tip is added
         while receipts.lookup_taken(db.session, lookup):
             code, lookup, hashed = receipts.new_receipt()
         db.session.add(tip_from_form(form, get_institution(db.session, institution_id),
