@@ -20,7 +20,8 @@ def test_production_refuses_a_known_or_short_secret(weak):
 
 
 def test_production_accepts_a_real_secret():
-    app = create_app({**SQLITE_MEMORY, "ENV_NAME": "production", "SECRET_KEY": "x" * 40})
+    app = create_app({**SQLITE_MEMORY, "ENV_NAME": "production", "SECRET_KEY": "x" * 40,
+                      "PUBLIC_URL": "https://map.example.org"})
     assert app.config["SECRET_KEY"] == "x" * 40
 
 

@@ -135,7 +135,8 @@ def everything(session):
 def moderator_pages(app, ids):
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("moderation.") or "GET" not in rule.methods or (
-                rule.endpoint == "moderation.second_factor"):  # only between the two steps
+                rule.endpoint in ("moderation.second_factor",  # only between the two steps
+                                  "moderation.enrol")):  # a redirect to the sign-in page
             continue
         values = {"incident_id": ids["incident"], "institution_id": ids["institution"],
                   "tip_id": ids["tip"], "revision_id": ids["revision"]}

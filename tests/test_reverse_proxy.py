@@ -36,13 +36,17 @@ def render_site(app_port, port, folder):
     filled in, so a random port or folder name cannot look like a leftover of the sample."""
     text = SITE.read_text()
     text = text.replace("listen 443 ssl http2;", "listen 127.0.0.1:@PORT@;")
-    text = re.sub(r"\n\s*ssl_certificate(_key)?\s[^;]+;", "", text)
+    text = text.replace("listen 443 ssl http2 default_server;",
+                        "listen 127.0.0.1:@PORT@ default_server;")
+    text = re.sub(r"\n\s*ssl_(certificate(_key)?\s[^;]+|reject_handshake on);", "", text)
     text = text.replace("listen 80;", "listen 127.0.0.1:@HTTP_PORT@;")
+    text = text.replace("listen 80 default_server;", "listen 127.0.0.1:@HTTP_PORT@ default_server;")
     text = text.replace("server 127.0.0.1:5000;", "server 127.0.0.1:@APP_PORT@;")
     text = text.replace("/var/cache/nginx/mapapp", "@FOLDER@/cache")
     text = text.replace("/var/log/nginx/mapapp.error.log", "@FOLDER@/site-error.log")
     directives = re.sub(r"#[^\n]*", "", text)
     assert not re.search(r"443|:5000|/var/|ssl_", directives), "the sample changed: update this"
+    assert text.count("@PORT@") == 2 and text.count("@HTTP_PORT@") == 2, "the sample changed"
     for marker, value in (("@PORT@", port), ("@HTTP_PORT@", free_port()),
                           ("@APP_PORT@", app_port), ("@FOLDER@", folder)):
         assert marker in text, f"the sample changed: {marker} has no place"
@@ -93,22 +97,37 @@ def _answers(port):
         return False
 
 
-def get(port, path, headers=None, source=CLIENT):
-    """GET through nginx from the given loopback address; return (response, body)."""
+SITE_NAME = "map.example.org"  # the sample's server_name
+PUBLIC_URL = f"https://{SITE_NAME}"
+
+
+def get(port, path, headers=None, source=CLIENT, host=SITE_NAME):
+    """GET through nginx from the given loopback address, naming `host` as a browser of the
+    site would; return (response, body)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
     try:
-        conn.request("GET", path, headers=headers or {})
+        conn.request("GET", path, headers={"Host": host, **(headers or {})})
         answer = conn.getresponse()
         return answer, answer.read()
     finally:
         conn.close()
 
 
+def absolute_form(port, url):
+    """Send a request line naming another site (GET http://evil.example/...) with our Host;
+    return the status, or None when nginx closed the connection without an answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(f"GET {url} HTTP/1.1\r\nHost: {SITE_NAME}\r\nConnection: close\r\n\r\n"
+                     .encode())
+        answer = conn.recv(200)
+    return int(answer.split()[1]) if answer else None
+
+
 @pytest.fixture
 def behind_proxy(app, database_url):
     """The app as production runs it behind one proxy, with a probe of what it sees."""
     proxied = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
-                          "TRUSTED_PROXIES": 1})
+                          "TRUSTED_PROXIES": 1, "PUBLIC_URL": PUBLIC_URL})
     proxied.add_url_rule("/_probe", "probe", lambda: {"remote": request.remote_addr,
                                                       "scheme": request.scheme})
 
@@ -153,6 +172,22 @@ def test_sample_nginx_config_in_front_of_the_app(behind_proxy, tmp_path):
             assert one.getheader("X-Cache") is None and "no-store" in one.getheader(
                 "Cache-Control")
             assert page != other  # a fresh CSRF token and CSP nonce each time
+
+        # A forged Host, or an absolute URL naming another site, gets no answer; nothing
+        # cached then names another origin, and the feed links to the configured one.
+        for forged in ({"host": "evil.example"}, {"host": f"{SITE_NAME}.evil.example"},
+                       {"host": "127.0.0.1"}):
+            with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+                get(port, "/feed.atom", **forged)
+        assert absolute_form(port, "http://evil.example/feed.atom") is None
+        cached = [POINTS, "/api/v1/regions.geojson", "/feed.atom", "/api/v1/incidents.geojson",
+                  "/api/v1/incidents.csv"]
+        for path in cached:
+            get(port, path)
+            answer, body = get(port, path)
+            assert answer.getheader("X-Cache") == "HIT", path
+            assert b"evil.example" not in body and b"127.0.0.1" not in body, path
+        assert f'<id>{PUBLIC_URL}/feed.atom'.encode() in get(port, "/feed.atom")[1]
 
         # One client flooding is throttled by nginx; another client is not.
         statuses = [get(port, "/_probe", source=FLOODER)[0].status for _ in range(150)]

@@ -111,9 +111,9 @@ def tip():
     if flags and not form.pii_ack.data:
         form.pii_ack.data = "1"
         return render_form(form, pii=flags)
-    if _already_spent(form.started.data):
-        return _render_sent_before(form)
     try:
+        if _already_spent(form.started.data):
+            return _render_sent_before(form)
         code = save_tip(form, flags)
     except IntegrityError:  # the same token raced another request and lost
         db.session.rollback()
@@ -129,8 +129,8 @@ def _render_sent_before(form):
     """A form whose token carried a tip already: keep the text, give a new token, explain."""
     form.started.data = None
     form.form_errors.append(_("This form was sent once already: if you saw a receipt code, "
-                              "that tip has arrived. To send this as a new tip, press Send "
-                              "again."))
+                              "that tip has arrived. To send this as a new tip, press "
+                              "“Send the tip” again."))
     return render_form(form, status=409)
 
 
