@@ -47,8 +47,9 @@ def _pairs(mapping):
 class TextParameters(ImmutableMultiDict):
     """request.args and request.form, with unwanted characters dropped from keys and values.
 
-    `get(name, type=int)` also answers the default for a number beyond INT_LIMIT, so a huge
-    `page=` or `year=` never reaches SQL (an overflow in SQLite was a 500).
+    `get(name, type=int)` also answers the default for a number beyond INT_LIMIT, and
+    `getlist(name, type=int)` leaves such numbers out, so a huge `page=` or id never reaches SQL
+    (an overflow was a 500 in SQLite, and in PostgreSQL's integer columns).
     """
 
     def __init__(self, mapping=None):
@@ -60,6 +61,13 @@ class TextParameters(ImmutableMultiDict):
         if type is int and isinstance(value, int) and abs(value) > INT_LIMIT:
             return default
         return value
+
+    def getlist(self, key, type=None):  # noqa: A002  (Werkzeug's own signature)
+        """Werkzeug's getlist, leaving out integers the databases cannot hold."""
+        values = super().getlist(key, type=type)
+        if type is int:
+            values = [v for v in values if abs(v) <= INT_LIMIT]
+        return values
 
 
 class TextRequest(Request):

@@ -117,7 +117,7 @@ def bulk_spam():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("institution_id") if v.isdigit()]
+    ids = [v for v in request.form.getlist("institution_id", type=int) if v > 0]
     with write_transaction(db.session):
         tips = db.session.scalars(select(Report).where(Report.institution_id.in_(ids),
                                                        Report.status == "pending")).all()

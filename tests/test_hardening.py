@@ -179,3 +179,11 @@ def test_the_personal_data_step_does_not_spend_the_token(client, app, session):
                          pii_ack="1")
     assert receipt_code(confirmed.get_data(as_text=True))
     assert session.scalar(select(func.count()).select_from(Report)) == 1
+
+
+def test_receipt_codes_typed_with_full_width_digits_are_the_same_code():
+    from mapapp.reports.receipts import normalise
+
+    assert normalise("１２３４－５６７８－９０１２－３４５６") == "1234567890123456"
+    assert normalise("1234 5678 9012 3456") == "1234567890123456"
+    assert normalise("²" * 16) is None and normalise("1234") is None

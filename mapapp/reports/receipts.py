@@ -1,6 +1,7 @@
 """Receipt codes: shown once to the tipster, stored only as a salted argon2id hash."""
 
 import secrets
+import unicodedata
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -25,8 +26,12 @@ def grouped(code):
 
 
 def normalise(text):
-    """Return the digits of what the holder typed, or None if it is not a receipt code."""
-    digits = "".join(ch for ch in (text or "") if ch.isdigit())
+    """Return the digits of what the holder typed, or None if it is not a receipt code.
+
+    Full-width digits (１２３４, as some Korean keyboards type them) count as the same digits;
+    superscripts and other digit-like signs do not count at all.
+    """
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in (text or "") if ch.isdecimal())
     return digits if len(digits) == DIGITS else None
 
 
