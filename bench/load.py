@@ -34,6 +34,7 @@ from tips import Client, server  # noqa: E402  (same gunicorn start and tip form
 
 REDIS_URL = os.environ.get("MAPAPP_LOAD_REDIS", "redis://127.0.0.1:6379/14")
 PRODUCTION = {"MAPAPP_ENV_NAME": "production", "REDIS_URL": REDIS_URL,
+              "MAPAPP_PUBLIC_URL": "http://127.0.0.1:5000",
               "MAPAPP_STATUS_RATE_LIMIT": "1000000/hour"}
 FIRST_VIEW = "/api/v1/points?zoom=7"
 ZOOMED = "/api/v1/points?zoom=10&bbox=126.75,37.25,127.25,37.75"  # Seoul at zoom 10+
