@@ -49,6 +49,10 @@ def build_map(static_url, tile_url, tile_attribution, incidents_label, regions_l
     fmap = folium.Map(location=KOREA_CENTER, zoom_start=KOREA_ZOOM, min_zoom=6, max_zoom=18,
                       tiles=None, control_scale=True, max_bounds=True,
                       min_lat=32.0, max_lat=39.5, min_lon=123.0, max_lon=133.0)
+    # folium passes min_zoom/max_zoom to its tile layer only; the map itself needs them, or
+    # with no tile layer Leaflet.markercluster throws "Map has no maxZoom specified" and
+    # nothing is drawn (the public map without tiles, and the moderators' picker).
+    fmap.options.update(minZoom=6, maxZoom=18)
     fmap.default_js = _static(static_url, LEAFLET_JS)
     fmap.default_css = _static(static_url, LEAFLET_CSS)
     if tile_url:  # without tiles the map still shows our own region outlines

@@ -46,9 +46,10 @@ def live_server(database_url, **config):
 @contextmanager
 def demo_site(backend, tmp_path, *, incidents, reports, seed_value, also=None, **config):
     """A live server on a throwaway database with demo data and tiles from TILE_HOST; `also`
-    adds rows of its own in the same session. Yield (app, base URL, database URL)."""
-    with throwaway_database(backend, tmp_path) as url, live_server(
-            url, TILE_URL=TILE_HOST + "/{z}/{x}/{y}.png", **config) as (app, base):
+    adds rows of its own in the same session; TILE_URL="" draws the map without tiles.
+    Yield (app, base URL, database URL)."""
+    config.setdefault("TILE_URL", TILE_HOST + "/{z}/{x}/{y}.png")
+    with throwaway_database(backend, tmp_path) as url, live_server(url, **config) as (app, base):
         with app.app_context():
             seed(db.session, incidents=incidents, reports=reports, seed_value=seed_value)
             if also:

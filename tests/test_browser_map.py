@@ -11,14 +11,16 @@ from tests.conftest import XSS, throwaway_database
 from tests.live import PNG, TILE_HOST, browser, demo_site, live_server, read_rows
 
 
-@pytest.fixture
-def site(backend, tmp_path):
-    """A live server with 300 published demo incidents and a tile host of its own. Every level
-    is named here: this is about the map's mechanics (the default policy's pins and counts are
-    checked in test_publication_policy.py and test_browser_moderation.py)."""
+@pytest.fixture(params=["tiles", "no tiles"])
+def site(request, backend, tmp_path):
+    """A live server with 300 published demo incidents, with a tile host of its own or with
+    no tiles at all (outlines only). Every level is named here: this is about the map's
+    mechanics (the default policy's pins and counts are checked in test_publication_policy.py
+    and test_browser_moderation.py)."""
     named = dict.fromkeys(("tips_only", "media_reported", "officially_confirmed"), "named")
+    tiles = {} if request.param == "tiles" else {"TILE_URL": ""}
     with demo_site(backend, tmp_path, incidents=300, reports=0, seed_value=7,
-                   PUBLICATION_POLICY=named) as (_app, base, url):
+                   PUBLICATION_POLICY=named, **tiles) as (_app, base, url):
         yield base, url
 
 
@@ -78,7 +80,9 @@ def test_map_filters_popup_history_and_choropleth(site):
     with browser() as (page, requested):
         page.context.add_init_script(
             "window.__csp = []; document.addEventListener('securitypolicyviolation',"
-            " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+            " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+            "window.__errors = []; window.addEventListener('error',"
+            " e => window.__errors.push(String(e.message)));")
         page.route(TILE_HOST + "/**", lambda route: route.fulfill(body=PNG,
                                                                    content_type="image/png"))
         page.goto(base + "/")
@@ -131,8 +135,11 @@ def test_map_filters_popup_history_and_choropleth(site):
         assert len(fills) == 17 and len(set(fills)) > 1
 
         assert page.evaluate("window.__csp") == []
+        assert page.evaluate("window.__errors") == []
         elsewhere = [u for u in requested if not u.startswith(base)]
-        assert elsewhere and all(u.startswith(TILE_HOST + "/") for u in elsewhere)
+        tiled = page.locator("img.leaflet-tile").count() > 0
+        assert tiled == bool(elsewhere)  # without a tile URL nothing leaves our origin
+        assert all(u.startswith(TILE_HOST + "/") for u in elsewhere)
 
 
 def test_map_page_without_javascript_points_to_the_list(site):
