@@ -131,6 +131,11 @@ def remember_language(response):
     return response
 
 
+# What a public page's URL keeps when its language changes: the filter and the page number.
+PUBLIC_PAGE_ARGS = {"sido", "sigungu", "month_from", "month_to", "kind", "level", "q", "sort",
+                    "bbox", "page", "mode"}
+
+
 def language_url(code):
     """Return this page's URL in another language, keeping its query (filters, page).
 
@@ -144,7 +149,10 @@ def language_url(code):
 
     if request.url_rule is None or request.routing_exception is not None:
         return url_for("public.home", lang=code)
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    # Public pages are cached: they keep only what they understand, so a cached page never
+    # carries a first visitor's made-up parameters.
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang" and (
+        request.blueprint != "public" or k in PUBLIC_PAGE_ARGS)]
     path = url_for(request.url_rule.endpoint, **(request.view_args or {}))
     return f"{path}?{urlencode([*args, ('lang', code)])}"
 

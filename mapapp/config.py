@@ -71,6 +71,11 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Strict"
     SESSION_COOKIE_SECURE = True
     JSON_SORT_KEYS = False
+    # The read model (mapapp/readmodel.py): bytes kept per process for public answers, for the
+    # copies served while the database is down, and for rendered public pages.
+    READ_MODEL_BYTES = 48 * 2**20
+    LAST_GOOD_BYTES = 16 * 2**20
+    PAGE_CACHE_BYTES = 16 * 2**20
     # Static files have no content hash in their names, so browsers and CDNs keep them an hour.
     SEND_FILE_MAX_AGE_DEFAULT = 3600
 

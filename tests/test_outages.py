@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from geodata.loader import load_all
-from mapapp import create_app, payload
+from mapapp import create_app, readmodel
 from mapapp.extensions import db, limiter
 from mapapp.models import Incident, Institution, Report, utcnow
 from tests.conftest import TEST_CONFIG
@@ -69,8 +69,9 @@ def test_postgresql_stopped_then_started(backend, postgis_app, monkeypatch):
     count = client.get("/api/v1/points?view=count")
     assert points.status_code == 200 and count.json == {"count": 3}
 
+    csv = client.get("/api/v1/incidents.csv").data
     server.stop()
-    monkeypatch.setattr(payload, "VERSION_TTL", 0)  # no grace: every request asks the database
+    monkeypatch.setattr(readmodel, "VERSION_TTL", 0)  # no grace: every request asks the database
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["database"] == "unreachable"
     again = client.get("/api/v1/points?zoom=7")  # the last payload, same bytes and ETag
@@ -84,8 +85,9 @@ def test_postgresql_stopped_then_started(backend, postgis_app, monkeypatch):
     tip = send_tip(client, app, valid_tip(institution_text="학교", sido_code="11",
                                           description=KEPT))
     assert tip.status_code == 503 and KEPT in tip.get_data(as_text=True)
-    for path in ("/list", "/stats", "/api/v1/incidents.csv", "/api/v1/incidents/1"):
-        assert client.get(path).status_code == 503, path
+    assert client.get("/api/v1/incidents.csv").data == csv  # the last good copy
+    for path in ("/list", "/stats", "/api/v1/incidents.csv?sido=11", "/api/v1/incidents/1"):
+        assert client.get(path).status_code == 503, path  # never built: nothing to serve
 
     server.start()  # no restart of the app: its pool reconnects
     wait_for(lambda: client.get("/healthz").status_code == 200, what="recovery")

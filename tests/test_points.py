@@ -2,7 +2,7 @@
 
 import pytest
 
-from mapapp import payload
+from mapapp import readmodel
 from mapapp.models import Incident
 from tests.test_moderation_review import signed_in
 from tests.test_public_data import CASES, listed
@@ -15,11 +15,9 @@ pytestmark = pytest.mark.usefixtures("every_level_named")
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Start each test with no built payload and no outage fallback from another test."""
-    payload.invalidate()
-    payload._last_good.clear()
+    readmodel.forget_everything()
     yield
-    payload.invalidate()
-    payload._last_good.clear()
+    readmodel.forget_everything()
 
 
 @pytest.mark.parametrize(("query", "expected"), CASES)
@@ -70,7 +68,7 @@ def test_database_outage_serves_the_last_payload(app, client, incidents, monkeyp
     def down(*args, **kwargs):
         raise OperationalError("SELECT", {}, Exception("database is down"))
 
-    monkeypatch.setattr(payload, "data_version", down)
+    monkeypatch.setattr(readmodel, "data_version", down)
     answer = client.get("/api/v1/points")
     assert answer.status_code == 200 and answer.data == good
     assert client.get("/api/v1/points?sido=36").status_code == 503  # nothing cached for it

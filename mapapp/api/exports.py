@@ -4,9 +4,10 @@ import csv
 import io
 import json
 
-from flask import Response, abort, jsonify, request
+from flask import abort, request
 from sqlalchemy import select
 
+from mapapp import readmodel
 from mapapp.api import bp
 from mapapp.extensions import db
 from mapapp.models import Incident, Institution
@@ -14,29 +15,51 @@ from mapapp.policy import named_clause
 from mapapp.queries import PUBLIC_FIELDS, IncidentFilter, public_record
 
 EXPORT_LIMIT = 200_000
+BATCH = 2000  # rows read and written at a time: no export is ever held whole as objects
+OPEN_DATA_CACHE = "public, max-age=300, stale-while-revalidate=600, stale-if-error=86400"
+# Plain columns, not ORM objects: public_record() reads the same names off a row.
+RECORD_COLUMNS = (Incident.id, Incident.first_reported_month, Incident.last_reported_month,
+                  Incident.verification_level, Incident.is_demo, Incident.public_summary_ko,
+                  Incident.public_summary_en, Incident.public_sources, Incident.published_at,
+                  Institution.sido_code, Institution.sigungu_code, Institution.name_ko,
+                  Institution.name_en, Institution.kind, Institution.lon, Institution.lat,
+                  Institution.location_approximate)
 
 
-def _records():
-    """Return the public records for the filter in the query string."""
-    stmt = IncidentFilter.from_args(request.args).statement(db.session, "all").limit(EXPORT_LIMIT)
-    return [public_record(incident, inst) for incident, inst in db.session.execute(stmt)]
+def _records(chosen):
+    """Yield the public records for the filter, reading rows in batches."""
+    stmt = chosen.statement(db.session, "all").with_only_columns(*RECORD_COLUMNS)
+    result = db.session.execute(stmt.limit(EXPORT_LIMIT),
+                                execution_options={"yield_per": BATCH})
+    for rows in result.partitions():
+        yield [public_record(row, row) for row in rows]
 
 
-def _open_data(body, mimetype, filename):
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Access-Control-Allow-Origin"] = "*"  # open data, no credentials
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+def _open_data(kind, build, mimetype, filename):
+    """Serve an export from the read model: built once per data version and filter."""
+    chosen = IncidentFilter.from_args(request.args)
+    answer = readmodel.cached(db.session, kind, chosen.key(), lambda: build(chosen), mimetype)
+    return readmodel.respond(answer, OPEN_DATA_CACHE, {
+        "Content-Disposition": f'inline; filename="{filename}"',
+        "Access-Control-Allow-Origin": "*"})  # open data, no credentials
+
+
+def geojson_chunks(chosen):
+    """Yield the GeoJSON FeatureCollection in pieces."""
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    for batch in _records(chosen):
+        text = ",".join(json.dumps(_feature(r), ensure_ascii=False, separators=(",", ":"))
+                        for r in batch)
+        yield (text if first else "," + text).encode()
+        first = False
+    yield b"]}"
 
 
 @bp.get("/api/v1/incidents.geojson")
 def incidents_geojson():
     """Published incidents as a GeoJSON FeatureCollection (WGS84)."""
-    features = [_feature(r) for r in _records()]
-    body = json.dumps({"type": "FeatureCollection", "features": features},
-                      ensure_ascii=False, separators=(",", ":"))
-    return _open_data(body, "application/geo+json", "incidents.geojson")
+    return _open_data("geojson", geojson_chunks, "application/geo+json", "incidents.geojson")
 
 
 def _feature(record):
@@ -54,16 +77,19 @@ def _feature(record):
 @bp.get("/api/v1/incidents/<int:incident_id>")
 def incident_json(incident_id):
     """One published incident's public fields (what a map popup shows); 404 otherwise."""
-    row = db.session.execute(select(Incident, Institution)
-                             .join(Institution, Institution.id == Incident.institution_id)
-                             .where(Incident.id == incident_id,
-                                    Incident.status == "published", named_clause())).first()
-    if row is None:
-        abort(404)
-    response = jsonify(public_record(*row))
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+    def chunks():
+        row = db.session.execute(select(*RECORD_COLUMNS)
+                                 .join(Institution, Institution.id == Incident.institution_id)
+                                 .where(Incident.id == incident_id,
+                                        Incident.status == "published", named_clause())).first()
+        if row is None:
+            abort(404)  # not kept: only answers that were built are
+        yield json.dumps(public_record(row, row), ensure_ascii=False,
+                         separators=(",", ":")).encode()
+
+    answer = readmodel.cached(db.session, "incident", incident_id, chunks, "application/json")
+    return readmodel.respond(answer, "public, max-age=60, stale-if-error=86400",
+                             {"Access-Control-Allow-Origin": "*"})
 
 
 def spreadsheet_safe(value):
@@ -75,13 +101,22 @@ def spreadsheet_safe(value):
     return value
 
 
+def csv_chunks(chosen):
+    """Yield the CSV in pieces (UTF-8 with BOM, so spreadsheet apps read Korean)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    out.write("\ufeff")
+    writer.writerow(PUBLIC_FIELDS)
+    for batch in _records(chosen):
+        for record in batch:
+            writer.writerow([spreadsheet_safe(record[k]) for k in PUBLIC_FIELDS])
+        yield out.getvalue().encode()
+        out.seek(0)
+        out.truncate()
+    yield out.getvalue().encode()
+
+
 @bp.get("/api/v1/incidents.csv")
 def incidents_csv():
-    """Published incidents as CSV (UTF-8 with BOM, so spreadsheet apps read Korean)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(PUBLIC_FIELDS)
-    for record in _records():
-        writer.writerow([spreadsheet_safe(record[k]) for k in PUBLIC_FIELDS])
-    return _open_data(out.getvalue(), "text/csv", "incidents.csv")
+    """Published incidents as CSV."""
+    return _open_data("csv", csv_chunks, "text/csv", "incidents.csv")

@@ -1,11 +1,12 @@
 """GET /api/v1/points: what the map draws, as cacheable bytes."""
 
-from flask import Response, request
+from flask import request
 
 from mapapp.api import bp
 from mapapp.extensions import db
 from mapapp.payload import get_payload, get_total
 from mapapp.queries import IncidentFilter
+from mapapp.readmodel import respond
 
 AGGREGATE_BELOW_ZOOM = {"sido": 8, "sigungu": 10}  # counts per region at low zoom
 POINTS_WITHOUT_AGGREGATING = 2000  # a small result is sent as points at any zoom
@@ -30,12 +31,7 @@ def points():
     zoom = request.args.get("zoom", type=int)
     asked = request.args.get("view")
     view = asked if asked in VIEWS else choose_view(db.session, chosen, zoom)
-    body, etag = get_payload(db.session, chosen, view)
-    response = Response(body, mimetype="application/json")
-    response.set_etag(etag, weak=True)
-    response.make_conditional(request)  # 304 when If-None-Match matches
     # A CDN may hold it briefly, and serve it stale while we refresh it or are down.
-    response.headers["Cache-Control"] = ("public, max-age=30, s-maxage=60, "
-                                         "stale-while-revalidate=300, stale-if-error=86400")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return respond(get_payload(db.session, chosen, view),
+                   "public, max-age=30, s-maxage=60, stale-while-revalidate=300, "
+                   "stale-if-error=86400", {"Access-Control-Allow-Origin": "*"})

@@ -39,13 +39,13 @@ def home():
         return render_template("public/map.html", parts=parts, total=total,
                                **filter_context(chosen))
 
-    return through_page_cache(render, config["TILE_URL"])
+    return through_page_cache(render, chosen.key(), config["TILE_URL"])
 
 
 def through_page_cache(render, *key):
-    """Serve render()'s page from the page cache under the current data version; when the
-    version cannot be read (the database is down), render afresh: render decides what it can
-    still show."""
+    """Serve render()'s page from the page cache under the current data version and `key`
+    (what the page shows: its parsed filter, page number or id); when the version cannot be
+    read (the database is down), render afresh: render decides what it can still show."""
     version = _or_none(lambda: data_version(db.session))
     return render() if version is None else cached_page((version, *key), render)
 
@@ -69,7 +69,7 @@ def stats():
     region_labels = {code: names[column] for code, names in region_names()[0].items()}
     return through_page_cache(lambda: render_template(
         "public/stats.html", stats=compute(db.session, chosen), region_labels=region_labels,
-        **filter_context(chosen)))
+        **filter_context(chosen)), chosen.key())
 
 
 from mapapp.public import corrections, feed, incidents  # noqa: E402,F401  (routes attach to bp)

@@ -58,22 +58,26 @@ def incident_list():
                                counted_total=sum(n for _, n in counted),
                                **filter_context(chosen))
 
-    return through_page_cache(render)
+    return through_page_cache(render, chosen.key(), number)
 
 
 @bp.get("/incidents/<int:incident_id>")
 def incident_page(incident_id):
     """The permalink: what is known, how sure, the corrections log, how to ask for one."""
-    row = db.session.execute(select(Incident, Institution)
-                             .join(Institution, Institution.id == Incident.institution_id)
-                             .where(Incident.id == incident_id)).first()
-    if row is None or row[0].status == "draft" or (
-            row[0].status == "published" and not is_named(row[0].verification_level)):
-        abort(404)  # a counted incident has no page: its institution is not public
-    incident, institution = row
-    # Hidden and retracted entries show their state and history, never whom they named.
-    record = public_record(incident, institution) if incident.status == "published" else None
-    history = db.session.scalars(select(IncidentHistory).where(
-        IncidentHistory.incident_id == incident.id).order_by(IncidentHistory.id)).all()
-    return render_template("public/incident.html", incident=incident, record=record,
-                           history=history)
+    def render():
+        row = db.session.execute(select(Incident, Institution)
+                                 .join(Institution, Institution.id == Incident.institution_id)
+                                 .where(Incident.id == incident_id)).first()
+        if row is None or row[0].status == "draft" or (
+                row[0].status == "published" and not is_named(row[0].verification_level)):
+            abort(404)  # a counted incident has no page: its institution is not public
+        incident, institution = row
+        # Hidden and retracted entries show their state and history, never whom they named.
+        record = public_record(incident, institution) if incident.status == "published" \
+            else None
+        history = db.session.scalars(select(IncidentHistory).where(
+            IncidentHistory.incident_id == incident.id).order_by(IncidentHistory.id)).all()
+        return render_template("public/incident.html", incident=incident, record=record,
+                               history=history)
+
+    return through_page_cache(render, incident_id)

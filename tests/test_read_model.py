@@ -1,0 +1,171 @@
+"""The read model: every public GET is bytes built once per data version and request, kept
+within a byte budget, gzipped when large, with ETags and 304s; a warm answer asks the database
+nothing, and made-up parameters or endless `q=` values cannot grow what is kept."""
+
+import gzip
+import threading
+
+import pytest
+from sqlalchemy import event
+
+from mapapp import pagecache, readmodel
+from mapapp.extensions import db
+from mapapp.readmodel import Answer, ByteBudgetCache, make_answer
+
+pytestmark = pytest.mark.usefixtures("every_level_named")
+EXPORTS = ["/api/v1/incidents.csv", "/api/v1/incidents.geojson", "/feed.atom",
+           "/api/v1/points", "/api/v1/points?view=count"]
+PAGES = ["/", "/list", "/stats", "/list?sido=11&page=1"]
+
+
+@pytest.fixture(autouse=True)
+def fresh():
+    readmodel.forget_everything()
+    pagecache.clear()
+    yield
+    readmodel.forget_everything()
+    pagecache.clear()
+
+
+@pytest.fixture
+def queries(app, session):
+    """Count the SQL statements the app sends (the test's own included)."""
+    sent = []
+    engine = session.get_bind().engine
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    yield sent
+    event.remove(engine, "before_cursor_execute", note)
+
+
+def test_the_cache_is_bounded_in_bytes_not_entries():
+    cache = ByteBudgetCache("NO_SUCH_SETTING", 10_000, cost=len)
+    for n in range(100):
+        cache.put(n, b"x" * 1000)
+    assert cache.used <= 10_000 and len(cache) == 10
+    assert cache.get(99) is not None and cache.get(0) is None  # the oldest went first
+    cache.put("huge", b"x" * 20_000)  # heavier than the whole budget: not kept
+    assert cache.get("huge") is None and cache.used <= 10_000
+
+
+def test_a_large_answer_is_kept_gzipped_only(monkeypatch):
+    monkeypatch.setattr(readmodel, "KEEP_PLAIN_BELOW", 1000)
+    chunks = [f"row {n},".encode() * 50 for n in range(40)]
+    answer = make_answer(iter(chunks), "text/csv")
+    assert answer.plain is None and answer.length == sum(map(len, chunks))
+    assert gzip.decompress(answer.gzipped) == b"".join(chunks)
+    small = make_answer(iter([b"{}"]), "application/json")
+    assert small.plain == b"{}" and small.gzipped is None
+
+
+@pytest.mark.parametrize("path", EXPORTS + ["/api/v1/incidents/{seoul}"])
+def test_gzip_etag_and_304_on_every_data_answer(client, incidents, path):
+    path = path.format(**incidents)
+    plain = client.get(path)
+    zipped = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert plain.status_code == zipped.status_code == 200
+    body = gzip.decompress(zipped.data) if zipped.headers.get("Content-Encoding") == "gzip" \
+        else zipped.data
+    assert body == plain.data and plain.headers["ETag"] == zipped.headers["ETag"]
+    assert "public" in plain.headers["Cache-Control"]
+    if len(plain.data) >= readmodel.GZIP_ABOVE:
+        assert zipped.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in zipped.headers["Vary"]
+    again = client.get(path, headers={"If-None-Match": plain.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_a_large_export_sent_plain_is_unzipped_on_the_way(client, incidents, monkeypatch):
+    monkeypatch.setattr(readmodel, "KEEP_PLAIN_BELOW", 100)
+    monkeypatch.setattr(readmodel, "CHUNK", 64)
+    zipped = client.get("/api/v1/incidents.geojson", headers={"Accept-Encoding": "gzip"})
+    plain = client.get("/api/v1/incidents.geojson")
+    assert plain.headers.get("Content-Encoding") is None
+    assert plain.data == gzip.decompress(zipped.data) and b'"FeatureCollection"' in plain.data
+
+
+@pytest.mark.parametrize("path", EXPORTS + PAGES + ["/incidents/{seoul}"])
+def test_a_warm_answer_asks_the_database_nothing(client, incidents, queries, path):
+    path = path.format(**incidents)
+    first = client.get(path)
+    assert first.status_code == 200
+    queries.clear()
+    for _ in range(3):
+        again = client.get(path)
+        assert again.status_code == 200
+        if "nonce" not in again.headers["Content-Security-Policy"] or path.startswith("/api"):
+            assert again.data == first.data
+    assert queries == [], queries[:3]
+
+
+def test_made_up_parameters_make_no_new_entries(client, incidents):
+    for n in range(50):
+        assert client.get(f"/list?utm_source={n}&x{n}=1").status_code == 200
+        assert client.get(f"/api/v1/incidents.csv?junk={n}").status_code == 200
+    assert len(pagecache._pages) == 1
+    assert len([k for k in readmodel._answers._items if k[2] == "csv"]) == 1
+    html = client.get("/list?utm_source=evil").get_data(as_text=True)
+    assert "utm_source" not in html  # the language links keep only the filter
+
+
+def test_endless_q_values_stay_within_the_budgets(client, incidents, app):
+    budgets = {"READ_MODEL_BYTES": 200_000, "LAST_GOOD_BYTES": 50_000,
+               "PAGE_CACHE_BYTES": 300_000}
+    saved = {k: app.config.get(k) for k in budgets}
+    app.config.update(budgets)
+    try:
+        for n in range(300):
+            for path in (f"/list?q=q{n}", f"/api/v1/incidents.csv?q=q{n}",
+                         f"/api/v1/points?q=q{n}", f"/feed.atom?q=q{n}"):
+                assert client.get(path).status_code == 200
+        assert readmodel._answers.used <= budgets["READ_MODEL_BYTES"]
+        assert readmodel._last_good.used <= budgets["LAST_GOOD_BYTES"]
+        assert pagecache._pages.used <= budgets["PAGE_CACHE_BYTES"]
+        assert len(readmodel._answers) > 10  # still caching, within the budget
+    finally:
+        app.config.update(saved)
+
+
+def test_an_incident_change_reaches_every_answer(client, session, incidents):
+    from mapapp.models import Incident
+    from mapapp.publishing import public_change
+
+    before = {p: client.get(p).data for p in ("/api/v1/incidents.csv", "/feed.atom")}
+    page = client.get(f"/incidents/{incidents['sejong']}").get_data(as_text=True)
+    with public_change(session):
+        session.get(Incident, incidents["sejong"]).status = "hidden"
+        session.commit()
+    for path, body in before.items():
+        assert client.get(path).data != body, path
+    assert client.get(f"/api/v1/incidents/{incidents['sejong']}").status_code == 404
+    assert client.get(f"/incidents/{incidents['sejong']}").get_data(as_text=True) != page
+
+
+def test_one_build_for_many_waiting_requests(app, session):
+    builds, answers = [], []
+    gate = threading.Event()
+
+    def build():
+        builds.append(1)
+        gate.wait(5)
+        yield b"built once"
+
+    def ask():
+        with app.app_context():
+            answers.append(readmodel.cached(db.session, "test", "key", build, "text/plain"))
+
+    with app.app_context():
+        readmodel.data_version(db.session)  # read once, so the threads find it fresh
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    while not builds:
+        threading.Event().wait(0.01)
+    gate.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(answers) == 6 and all(isinstance(a, Answer) for a in answers)
+    assert {a.plain for a in answers} == {b"built once"} and len(builds) == 1
