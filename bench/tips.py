@@ -36,6 +36,9 @@ def free_port():
         return s.getsockname()[1]
 
 
+RUNNING = {}  # port -> the gunicorn master's process
+
+
 @contextmanager
 def server(database_url, settings=None):
     """Prepare the database, run gunicorn on it (`settings` added to its env); yield the port."""
@@ -50,6 +53,7 @@ def server(database_url, settings=None):
                        capture_output=True)
     process = subprocess.Popen([VENV_BIN / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                env=env, cwd=ROOT)
+    RUNNING[port] = process  # for benches that read the workers' memory
     try:
         for _ in range(100):
             try:
