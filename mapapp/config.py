@@ -43,9 +43,13 @@ class Defaults:
     MODERATOR_IDLE_MINUTES = 30
     MODERATOR_SESSION_HOURS = 12
     ENROLMENT_LINK_HOURS = 72  # a one-time link to set up an authenticator lapses after this
-    LOGIN_ACCOUNT_LIMIT = "100/hour"  # failed attempts on one account
-    LOGIN_CLIENT_LIMIT = "50/hour"  # failed attempts from one client (HMAC of the address)
-    TOTP_LIMIT = "10 per 15 minutes"  # wrong codes after a right password
+    # Failed sign-in attempts (counted before they are checked; a success gives its count
+    # back). From a moderator's own device (a device cookie) they count per device only;
+    # from anywhere else per client and per username, so strangers lock out strangers.
+    LOGIN_ACCOUNT_LIMIT = "100/hour"  # on one username, from all untrusted clients together
+    LOGIN_CLIENT_LIMIT = "50/hour"  # from one untrusted client (HMAC of the address)
+    LOGIN_DEVICE_LIMIT = "20/hour"  # from one device the moderator signed in on before
+    TOTP_LIMIT = "10 per 15 minutes"  # wrong codes after a right password, same split
     CORRECTION_RATE_LIMIT = "5/hour"
     REQUIRED_APPROVALS = 2  # four-eyes: different moderators who must approve any public change
     # What the public sees at each verification level: "named" (institution, pin, summary,

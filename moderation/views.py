@@ -8,35 +8,44 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
-from mapapp import audit
-from mapapp.extensions import db, limiter
+from mapapp import attempts, audit
+from mapapp.extensions import db
 from mapapp.models import AuditEvent, CorrectionRequest, Moderator, Report, utcnow
+from mapapp.security import limiter_key
 from mapapp.spatial import write_transaction
-from moderation import accounts, admin_only, bp, sessions
+from moderation import accounts, admin_only, bp, devices, sessions
 from moderation.forms import ActionForm, CodeForm, LoginForm
 
 PENDING_SECONDS = 300  # time allowed between the password and the code
 FAILED = 401
 
 
-def _failed(response):
-    """Count an attempt against the limits only when it failed."""
-    return response.status_code == FAILED
+def _too_many():
+    """Refuse an attempt beyond its allowance (the 429 page says to wait)."""
+    abort(429)
 
 
-def _account_key():
-    return "login-account:" + request.form.get("username", "").strip().lower()
+def _take_password_attempt(name, moderator, device):
+    """Count this password attempt before it is checked; return its ticket or answer 429.
 
-
-def _pending_key():
-    return f"login-code:{session.get('pending_id')}"
+    From the moderator's own device (a device cookie naming them) it counts against that
+    device only; from anywhere else against this client and against the username's allowance
+    for untrusted clients, which a stranger can use up without touching the device's.
+    """
+    config = current_app.config
+    if device:
+        ticket = attempts.take(config["LOGIN_DEVICE_LIMIT"], f"login-device:{device}")
+    else:
+        ticket = attempts.take(config["LOGIN_CLIENT_LIMIT"], f"login-client:{limiter_key()}")
+        if ticket is not None and attempts.take(config["LOGIN_ACCOUNT_LIMIT"],
+                                                f"login-account:{name.lower()}",
+                                                ticket) is None:
+            ticket.give_back()
+            ticket = None
+    return ticket if ticket is not None else _too_many()
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_LIMIT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_CLIENT_LIMIT"], methods=["POST"],
-               deduct_when=_failed)
 def login():
     """First step: username and password, with one message for every failure."""
     form = LoginForm()
@@ -46,6 +55,8 @@ def login():
                                enrol=request.args.get("enrol")), 400 if form.errors else 200
     name = form.username.data.strip()
     moderator = db.session.scalar(select(Moderator).where(Moderator.username == name))
+    device = devices.trusted_device(moderator)
+    ticket = _take_password_attempt(name, moderator, device)
     enrol_token = session.get("enrol_token")
     if not accounts.check_password(moderator, form.password.data) or not moderator.active or (
             not moderator.totp_confirmed_at and not sessions.may_enrol(moderator, enrol_token)):
@@ -53,8 +64,10 @@ def login():
         # link must have been opened in this browser (the same message, so nothing is told).
         form.password.errors.append(_("Wrong username, password or code."))
         return render_template("moderation/login.html", form=form), FAILED
+    ticket.give_back()  # a right password is not a guess
     session.clear()
     session["pending_id"], session["pending_at"] = moderator.id, time.time()
+    session["device"] = device
     if not moderator.totp_confirmed_at:
         session["enrol_token"] = enrol_token
         with write_transaction(db.session):
@@ -76,8 +89,6 @@ def enrol(token):
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["TOTP_LIMIT"], key_func=_pending_key,
-               methods=["POST"], deduct_when=_failed)
 def second_factor():
     """Second step: the TOTP code; at the first sign-in, enrol the authenticator first."""
     moderator = _pending_moderator()
@@ -94,6 +105,12 @@ def second_factor():
             "secret": moderator.totp_secret if enrolling else None}
     if not form.validate_on_submit():
         return render_template("moderation/code.html", **page), 400 if form.errors else 200
+    device = session.get("device")
+    # Codes guessed elsewhere never use up the allowance of the moderator's own device.
+    ticket = attempts.take(current_app.config["TOTP_LIMIT"],
+                           f"code-device:{device}" if device else f"code-account:{moderator.id}")
+    if ticket is None:
+        _too_many()
     with write_transaction(db.session):
         moderator = db.session.get(Moderator, moderator.id)
         accepted = accounts.accept_totp(moderator, form.code.data)
@@ -108,11 +125,12 @@ def second_factor():
     if not accepted:
         form.code.errors.append(_("Wrong username, password or code."))
         return render_template("moderation/code.html", **page), FAILED
+    ticket.give_back()
     session.clear()  # a new session: nothing from before the sign-in carries over
     login_user(moderator)
     session["login_at"] = session["seen_at"] = time.time()
     session["sid"] = token
-    return redirect(url_for("moderation.home"))
+    return devices.remember_device(redirect(url_for("moderation.home")), moderator, device)
 
 
 def _pending_moderator():
