@@ -1,14 +1,23 @@
 """gunicorn settings: sized for 2 cores, and no access log (it would hold client addresses)."""
 
 import os
+import sys
 
 from gunicorn.glogging import Logger
 
+from mapapp.config import limits_are_shared
 from mapapp.security import ScrubAddresses
 
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Rate limits count in the limiter's storage. In memory (the embedded default, no Redis) each
+# worker would count on its own and let N times the configured tips, lookups and guesses
+# through: then one worker serves, with more threads.
+if workers > 1 and not limits_are_shared():
+    print("gunicorn.conf.py: no shared rate-limit storage (set REDIS_URL): one worker, so the "
+          "limits hold as configured", file=sys.stderr)
+    workers = 1
+threads = int(os.environ.get("GUNICORN_THREADS", "4" if workers > 1 else "8"))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20

@@ -128,3 +128,13 @@ def _settle_public_url(app):
         raise RuntimeError("MAPAPP_PUBLIC_URL must be set in production to the site's own "
                            "origin, e.g. https://deepfake-map.example")
     app.config["PUBLIC_URL"] = check_public_url(app.config["PUBLIC_URL"])
+
+
+def limits_are_shared():
+    """Tell whether the rate limits count in a storage all processes share (not memory), with
+    the configuration the app would load (instance file and environment)."""
+    from flask import Flask
+
+    probe = Flask("mapapp", instance_relative_config=True)
+    load_config(probe)
+    return not probe.config["RATELIMIT_STORAGE_URI"].startswith("memory://")
