@@ -4,10 +4,11 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 
 from geodata.regions import region_names, sigungu_names
 from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS, Incident, Institution
+from mapapp.names import institutions_named
 from mapapp.policy import is_named, named_clause
 from mapapp.spatial import in_bbox, valid_korea_point
 
@@ -86,8 +87,10 @@ class IncidentFilter:
             box = tuple(float(v) for v in self.bbox.split(","))
             stmt = stmt.where(in_bbox(session, Institution.geom, box))
         if self.q:
+            ids = institutions_named(session, self.q)  # in memory: a made-up q scans nothing
             stmt = stmt.where(or_(Institution.name_ko.icontains(self.q, autoescape=True),
-                                  Institution.name_en.icontains(self.q, autoescape=True)))
+                                  Institution.name_en.icontains(self.q, autoescape=True))
+                              if ids is None else Institution.id.in_(ids) if ids else false())
         order = {"recent": (Incident.published_at.desc(), Incident.id.desc()),
                  "period": (Incident.last_reported_month.desc(), Incident.id.desc()),
                  "name": (Institution.name_ko, Incident.id)}[self.sort]

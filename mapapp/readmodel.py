@@ -123,6 +123,11 @@ def invalidate():
         _generation[0] += 1
 
 
+def generation():
+    """Return a number that grows whenever a commit changed incidents in this process."""
+    return _generation[0]
+
+
 def _app_key():
     """Tell apps apart (one per process in production; tests build several)."""
     return id(current_app._get_current_object())

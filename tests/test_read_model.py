@@ -169,3 +169,22 @@ def test_one_build_for_many_waiting_requests(app, session):
         thread.join(10)
     assert len(answers) == 6 and all(isinstance(a, Answer) for a in answers)
     assert {a.plain for a in answers} == {b"built once"} and len(builds) == 1
+
+
+@pytest.mark.parametrize("q", ["휘경", "HWI", "초등학교", "%", "_", "no such school"])
+def test_q_matches_the_same_in_memory_as_in_sql(client, incidents, monkeypatch, q):
+    from mapapp import names
+
+    in_memory = client.get("/api/v1/incidents.csv", query_string={"q": q}).data
+    readmodel.forget_everything()
+    monkeypatch.setattr(names, "MAX_IDS", -1)  # every q through SQL's ICONTAINS
+    assert client.get("/api/v1/incidents.csv", query_string={"q": q}).data == in_memory
+
+
+def test_a_made_up_q_scans_nothing(client, incidents, queries):
+    client.get("/api/v1/incidents.csv?q=warm-up")  # names read once
+    queries.clear()
+    for n in range(20):
+        assert client.get(f"/list?q=made-up-{n}").status_code == 200
+        assert client.get(f"/api/v1/incidents.csv?q=made-up-{n}").status_code == 200
+    assert not [q for q in queries if "like" in q.lower()], queries[:3]
