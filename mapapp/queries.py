@@ -138,29 +138,36 @@ PUBLIC_FIELDS = ("named", "id", "institution_ko", "institution_en", "kind", "sid
                  "summary_en", "sources", "demo", "published_at")
 
 
-def public_record(incident, institution):
+_UNNAMED = {**dict.fromkeys(PUBLIC_FIELDS), "named": False, "summary_ko": "", "summary_en": "",
+            "sources": []}
+
+
+def public_record(incident, institution, named_levels=None):
     """Return the allowlisted public fields of an incident, at the detail its level allows:
-    a counted incident keeps only its region, period and level."""
+    a counted incident keeps only its region, period and level. `named_levels` may be given
+    by a caller that builds many records (it is the same for all of them)."""
     sido = region_names()[0]
+    first, last = incident.first_reported_month, incident.last_reported_month
     region = {
         "sido_code": institution.sido_code,
         "sido_ko": sido.get(institution.sido_code, ("", ""))[0],
         "sigungu_code": institution.sigungu_code,
         "sigungu_ko": sigungu_names().get(institution.sigungu_code, ""),
-        "first_month": incident.first_reported_month.strftime("%Y-%m"),
-        "last_month": incident.last_reported_month.strftime("%Y-%m"),
+        "first_month": f"{first.year:04d}-{first.month:02d}",
+        "last_month": f"{last.year:04d}-{last.month:02d}",
         "verification_level": incident.verification_level, "demo": incident.is_demo,
     }
-    if not is_named(incident.verification_level):
-        return {**dict.fromkeys(PUBLIC_FIELDS), **region, "named": False, "summary_ko": "",
-                "summary_en": "", "sources": []}
-    return {
-        **region, "named": True, "id": incident.id, "institution_ko": institution.name_ko,
-        "institution_en": institution.name_en, "kind": institution.kind,
-        "lon": institution.lon, "lat": institution.lat,
-        "location_approximate": institution.location_approximate,
-        "summary_ko": incident.public_summary_ko or "",
-        "summary_en": incident.public_summary_en or "",
-        "sources": list(incident.public_sources or []),
-        "published_at": incident.published_at.isoformat() if incident.published_at else None,
-    }
+    named = is_named(incident.verification_level) if named_levels is None else (
+        incident.verification_level in named_levels)
+    if not named:
+        return {**_UNNAMED, "sources": [], **region}
+    region.update(
+        named=True, id=incident.id, institution_ko=institution.name_ko,
+        institution_en=institution.name_en, kind=institution.kind,
+        lon=institution.lon, lat=institution.lat,
+        location_approximate=institution.location_approximate,
+        summary_ko=incident.public_summary_ko or "",
+        summary_en=incident.public_summary_en or "",
+        sources=list(incident.public_sources or []),
+        published_at=incident.published_at.isoformat() if incident.published_at else None)
+    return region

@@ -3,7 +3,9 @@
 import csv
 import io
 import json
+from collections import namedtuple
 
+import orjson
 from flask import abort, request
 from sqlalchemy import select
 
@@ -11,7 +13,7 @@ from mapapp import readmodel
 from mapapp.api import bp
 from mapapp.extensions import db
 from mapapp.models import Incident, Institution
-from mapapp.policy import named_clause
+from mapapp.policy import named_clause, named_levels
 from mapapp.queries import PUBLIC_FIELDS, IncidentFilter, public_record
 
 EXPORT_LIMIT = 200_000
@@ -25,14 +27,19 @@ RECORD_COLUMNS = (Incident.id, Incident.first_reported_month, Incident.last_repo
                   Institution.name_en, Institution.kind, Institution.lon, Institution.lat,
                   Institution.location_approximate)
 
+RecordRow = namedtuple("RecordRow", [column.key for column in RECORD_COLUMNS])
+
 
 def _records(chosen):
-    """Yield the public records for the filter, reading rows in batches."""
+    """Yield the public records for the filter in batches, in id order (open data needs no
+    other, and a sort of every row would cost the database tens of megabytes)."""
     stmt = chosen.statement(db.session, "all").with_only_columns(*RECORD_COLUMNS)
-    result = db.session.execute(stmt.limit(EXPORT_LIMIT),
-                                execution_options={"yield_per": BATCH})
+    result = db.session.connection().execution_options(yield_per=BATCH).execute(
+        stmt.order_by(None).order_by(Incident.id).limit(EXPORT_LIMIT))
+    levels = named_levels()
     for rows in result.partitions():
-        yield [public_record(row, row) for row in rows]
+        # A namedtuple reads its fields several times faster than a Row does.
+        yield [public_record(row, row, levels) for row in map(RecordRow._make, rows)]
 
 
 def _open_data(kind, build, mimetype, filename):
@@ -49,9 +56,8 @@ def geojson_chunks(chosen):
     yield b'{"type":"FeatureCollection","features":['
     first = True
     for batch in _records(chosen):
-        text = ",".join(json.dumps(_feature(r), ensure_ascii=False, separators=(",", ":"))
-                        for r in batch)
-        yield (text if first else "," + text).encode()
+        text = b",".join(orjson.dumps(_feature(r)) for r in batch)
+        yield text if first else b"," + text
         first = False
     yield b"]}"
 
@@ -92,11 +98,14 @@ def incident_json(incident_id):
                              {"Access-Control-Allow-Origin": "*"})
 
 
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
 def spreadsheet_safe(value):
     """Keep a spreadsheet from running a cell as a formula (=, +, -, @, tab, CR)."""
-    if isinstance(value, list):
+    if value.__class__ is list:
         value = " ".join(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if value.__class__ is str and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 
@@ -108,8 +117,8 @@ def csv_chunks(chosen):
     out.write("\ufeff")
     writer.writerow(PUBLIC_FIELDS)
     for batch in _records(chosen):
-        for record in batch:
-            writer.writerow([spreadsheet_safe(record[k]) for k in PUBLIC_FIELDS])
+        writer.writerows(map(spreadsheet_safe, map(record.get, PUBLIC_FIELDS))
+                         for record in batch)
         yield out.getvalue().encode()
         out.seek(0)
         out.truncate()
