@@ -8,7 +8,8 @@ settings (MAPAPP_ENV_NAME=production, the limiter on Redis) with the tip limits 
 one loopback client is not throttled. Then wrk on loopback, S seconds a run:
 
 - the mix a viral day sends: map page, first-view points payload (with and without
-  If-None-Match), zoomed-in points, region outlines, list page, and tip submission;
+  If-None-Match), zoomed-in points, region outlines, list and stats pages, the Atom feed, the
+  full CSV and GeoJSON exports (gzip, as browsers ask), and tip submission;
 - each of those alone, for per-endpoint figures;
 - a static file of the same server, the ceiling everything is compared with.
 
@@ -40,9 +41,12 @@ FIRST_VIEW = "/api/v1/points?zoom=7"
 ZOOMED = "/api/v1/points?zoom=10&bbox=126.75,37.25,127.25,37.75"  # Seoul at zoom 10+
 
 # What one viral visitor does, roughly: opens the map (page, count, first view, outlines),
-# comes back later (304), zooms in, looks at the list; a few send a tip.
+# comes back later (304), zooms in, looks at the list and the stats; a few send a tip, and the
+# link to the open data and the feed is shared (the exports are the heaviest answers we have).
 MIX = (("GET /", 20), ("GET points first view", 20), ("GET points 304", 20),
-       ("GET points zoomed", 10), ("GET regions", 5), ("GET /list", 20), ("POST /report", 5))
+       ("GET points zoomed", 10), ("GET regions", 5), ("GET /list", 20), ("GET /stats", 3),
+       ("GET feed", 3), ("GET csv", 2), ("GET geojson", 2), ("POST /report", 5))
+GZIP = {"Accept-Encoding": "gzip"}  # what every browser and feed reader sends
 
 LUA = r"""
 local requests = %(requests)s
@@ -130,8 +134,9 @@ def tip_request(port):
 
 def requests_for(port):
     """Every request of the mix, checked once by hand before the load."""
-    for path in ("/", FIRST_VIEW, ZOOMED, "/api/v1/regions.geojson", "/list"):
-        status, _answer, _body = get(port, path)
+    for path in ("/", FIRST_VIEW, ZOOMED, "/api/v1/regions.geojson", "/list", "/stats",
+                 "/feed.atom", "/api/v1/incidents.csv", "/api/v1/incidents.geojson"):
+        status, _answer, _body = get(port, path, GZIP)
         assert status == 200, (path, status)
     _status, answer, _body = get(port, FIRST_VIEW)
     etag = answer.getheader("ETag")
@@ -143,6 +148,10 @@ def requests_for(port):
             "GET points zoomed": {**plain, "path": ZOOMED},
             "GET regions": {**plain, "path": "/api/v1/regions.geojson"},
             "GET /list": {**plain, "path": "/list"},
+            "GET /stats": {**plain, "path": "/stats"},
+            "GET feed": {**plain, "path": "/feed.atom", "headers": GZIP},
+            "GET csv": {**plain, "path": "/api/v1/incidents.csv", "headers": GZIP},
+            "GET geojson": {**plain, "path": "/api/v1/incidents.geojson", "headers": GZIP},
             "POST /report": tip_request(port),
             "GET static file": {**plain, "path": "/static/css/site.css"}}
 
