@@ -105,12 +105,18 @@ def test_map_filters_popup_history_and_choropleth(site):
         wait_until(page, f"window[{map_name!r}].getZoom() > {zoom_before}")
         assert "sido=11" in page.get_attribute("a[data-keep-filters]", "href")
 
-        # Open a popup: zoom into clusters until a single institution's pin shows.
+        # Open a popup: zoom into clusters until a single institution's pin shows. After each
+        # click, wait on the map itself: a new zoom level reached and no animation running, or
+        # a cluster opened in place (spiderfied) at the last zoom.
         for _ in range(12):
             if click_inside_map(page, ".leaflet-marker-icon.pin"):
                 break
+            zoom = page.evaluate(f"window[{map_name!r}].getZoom()")
             assert click_inside_map(page, ".marker-cluster")
-            page.wait_for_timeout(700)
+            wait_until(page, f"(window[{map_name!r}].getZoom() > {zoom} || "
+                             "document.querySelector('.leaflet-marker-icon.pin')) && "
+                             f"!window[{map_name!r}]._animatingZoom && "
+                             "!document.querySelector('.leaflet-cluster-anim')")
         page.wait_for_selector(".leaflet-popup-content .popup a")
         href = page.get_attribute(".leaflet-popup-content .popup a", "href")
         incident_id = int(href.rstrip("/").rsplit("/", 1)[1])
