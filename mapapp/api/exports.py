@@ -34,8 +34,11 @@ def _records(chosen):
     """Yield the public records for the filter in batches, in id order (open data needs no
     other, and a sort of every row would cost the database tens of megabytes)."""
     stmt = chosen.statement(db.session, "all").with_only_columns(*RECORD_COLUMNS)
-    result = db.session.connection().execution_options(yield_per=BATCH).execute(
-        stmt.order_by(None).order_by(Incident.id).limit(EXPORT_LIMIT))
+    # On the statement, not the connection: Connection.execution_options() would change the
+    # connection itself, and every later statement would go through a server-side cursor.
+    result = db.session.connection().execute(
+        stmt.order_by(None).order_by(Incident.id).limit(EXPORT_LIMIT)
+        .execution_options(yield_per=BATCH))
     levels = named_levels()
     for rows in result.partitions():
         # A namedtuple reads its fields several times faster than a Row does.
