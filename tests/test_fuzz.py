@@ -44,7 +44,9 @@ def fuzz(operation, mode, examples, round_number, answered):
     @settings(max_examples=examples, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case):
-        response = case.call()
+        # Plain bodies: its WSGI transport asks for gzip but does not unzip what it gets
+        # (gzip answers have their own tests in test_read_model.py).
+        response = case.call(headers={"Accept-Encoding": "identity"})
         answered.append((operation.label, mode.value, response.status_code))
         case.validate_response(response, checks=CHECKS)
 
