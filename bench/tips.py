@@ -47,7 +47,7 @@ def server(database_url, settings=None):
            "MAPAPP_SECRET_KEY": "bench-secret-key-bench-secret-key-000",
            "MAPAPP_SESSION_COOKIE_SECURE": "false", "MAPAPP_TIP_MIN_FILL_SECONDS": "0",
            "MAPAPP_TIP_RATE_LIMIT": "1000000/hour", "MAPAPP_TIP_GLOBAL_LIMIT": "1000000/minute",
-           "PORT": str(port), **(settings or {})}
+           "PORT": str(port), "MALLOC_ARENA_MAX": "2", **(settings or {})}  # as ./dev starts it
     for command in (["init-db"], ["geodata", "load"]):
         subprocess.run([VENV_BIN / "flask", *command], env=env, cwd=ROOT, check=True,
                        capture_output=True)

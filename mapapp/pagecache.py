@@ -24,7 +24,7 @@ def _weight(parts):
     return sum(len(part) for part in parts) * CHARACTER_BYTES + 256
 
 
-_pages = ByteBudgetCache("PAGE_CACHE_BYTES", 16 * 2**20, cost=_weight)
+_pages = ByteBudgetCache("PAGE_CACHE_BYTES", 8 * 2**20, cost=_weight)
 
 
 def cached_page(key, render):

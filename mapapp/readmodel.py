@@ -109,8 +109,8 @@ class ByteBudgetCache:
         return len(self._items)
 
 
-_answers = ByteBudgetCache("READ_MODEL_BYTES", 48 * 2**20)
-_last_good = ByteBudgetCache("LAST_GOOD_BYTES", 16 * 2**20)  # for database outages
+_answers = ByteBudgetCache("READ_MODEL_BYTES", 32 * 2**20)
+_last_good = ByteBudgetCache("LAST_GOOD_BYTES", 8 * 2**20)  # for database outages
 _version_lock = threading.Lock()
 _generation = [0]  # bumped by invalidate(): every app reads its data version again
 _building, _building_lock = {}, threading.Lock()
