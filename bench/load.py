@@ -57,23 +57,39 @@ local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("number", #threads)
 end
 
 function init(args)
-  local built = {}
+  -- A request is one table, or a list of them used once each (tip forms: every token
+  -- carries one tip); each thread takes every other one, so no two threads share one.
+  built, used = {}, {}
   for name, r in pairs(requests) do
-    built[name] = wrk.format(r.method, r.path, r.headers, r.body)
+    if r.method then
+      built[name] = wrk.format(r.method, r.path, r.headers, r.body)
+    else
+      built[name] = {}
+      for i = number, #r, 2 do
+        table.insert(built[name], wrk.format(r[i].method, r[i].path, r[i].headers, r[i].body))
+      end
+      used[name] = 0
+    end
   end
   plan = {}
   for _, entry in ipairs(mix) do
-    for _ = 1, entry[2] do table.insert(plan, built[entry[1]]) end
+    for _ = 1, entry[2] do table.insert(plan, entry[1]) end
   end
   counter = math.random(#plan)
 end
 
 function request()
   counter = counter %% #plan + 1
-  return plan[counter]
+  local name = plan[counter]
+  if used[name] then
+    used[name] = used[name] %% #built[name] + 1
+    return built[name][used[name]]
+  end
+  return built[name]
 end
 
 function response(status, headers, body)
@@ -124,12 +140,20 @@ def get(port, path, headers=None):
     return answer.status, answer, answer.read()
 
 
-def tip_request(port):
-    """Open the tip form once, as the tips benchmark does; return its valid POST for reuse."""
-    client = Client(port)
-    client.conn.close()
-    headers = {"Cookie": client.cookie, "Content-Type": "application/x-www-form-urlencoded"}
-    return {"method": "POST", "path": "/report", "headers": headers, "body": client.body}
+TIP_FORMS = 3000  # forms opened before the load: each one carries one tip (single-use tokens)
+
+
+def tip_requests(port, count=TIP_FORMS):
+    """Open the tip form `count` times, as visitors do; return one valid POST for each."""
+    forms = []
+    for _ in range(count):
+        client = Client(port)
+        client.conn.close()
+        headers = {"Cookie": client.cookie,
+                   "Content-Type": "application/x-www-form-urlencoded"}
+        forms.append({"method": "POST", "path": "/report", "headers": headers,
+                      "body": client.body})
+    return forms
 
 
 def requests_for(port):
@@ -152,7 +176,7 @@ def requests_for(port):
             "GET feed": {**plain, "path": "/feed.atom", "headers": GZIP},
             "GET csv": {**plain, "path": "/api/v1/incidents.csv", "headers": GZIP},
             "GET geojson": {**plain, "path": "/api/v1/incidents.geojson", "headers": GZIP},
-            "POST /report": tip_request(port),
+            "POST /report": tip_requests(port),
             "GET static file": {**plain, "path": "/static/css/site.css"}}
 
 
@@ -188,6 +212,8 @@ def run(incidents, seconds, connections):
             runs = [("mix", MIX)] + [(name, ((name, 1),)) for name, _weight in MIX]
             runs.append(("GET static file", (("GET static file", 1),)))
             for name, mix in runs:
+                if any(entry == "POST /report" for entry, _weight in mix):
+                    requests["POST /report"] = tip_requests(port)  # fresh forms every run
                 rows.append((incidents, name, wrk(port, requests, mix, seconds, connections,
                                                   folder)))
     return rows
