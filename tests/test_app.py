@@ -187,7 +187,16 @@ def test_ids_beyond_the_database_range_are_404(client, path):
                                   "/stats?q=%00"])
 def test_control_characters_in_queries_are_dropped(client, path):
     """Found by fuzzing: PostgreSQL refuses NUL in text, which was a 500 on PostGIS only."""
-    assert client.get(path).status_code == 200
+    answer = client.get(path)
+    assert answer.status_code == 200
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", answer.get_data(as_text=True))
+
+
+def test_a_query_comes_back_without_its_control_characters(client):
+    html = client.get("/list?q=a%00b%07c").get_data(as_text=True)
+    assert 'value="abc"' in html
+    feed = client.get("/feed.atom?q=%01%00").data
+    assert b"\x00" not in feed and b"\x01" not in feed
 
 
 def test_control_characters_in_a_tip_are_dropped_and_the_rest_kept(client, app, session):

@@ -1,5 +1,6 @@
 """Anonymous tips: validation keeps input, traps store nothing, receipts are only hashed."""
 
+import re
 from datetime import date
 
 import pytest
@@ -36,6 +37,20 @@ def test_no_javascript_search_lists_matches(client, school):
 def test_search_within_a_sido(client):
     html = client.get("/report?q=초등학교&sido=36").get_data(as_text=True)
     assert "세종" in html or "Sejong" in html
+
+
+@pytest.mark.parametrize("sido", ["11", "26", "36"])
+def test_a_sido_narrows_the_search_to_it(client, session, sido):
+    """Fails if the 시/도 filter is dropped: 초등학교 matches schools in every 시/도."""
+    everywhere = client.get("/api/v1/institutions?q=초등학교").json["results"]
+    assert len({r["sido_code"] for r in everywhere}) > 1
+    within = client.get(f"/api/v1/institutions?q=초등학교&sido={sido}").json["results"]
+    assert within and {r["sido_code"] for r in within} == {sido}
+    names = {i.name_ko for i in session.scalars(select(Institution).where(
+        Institution.sido_code == sido, Institution.name_ko.contains("초등학교")))}
+    html = client.get(f"/report?q=초등학교&sido={sido}").get_data(as_text=True)
+    shown = set(re.findall(r'name="institution_id"[^>]*>\s*([^<]+?)\s*<', html))
+    assert shown and shown <= names, shown - names
 
 
 def test_tip_for_a_listed_school_is_stored_and_hashed(client, app, session, school):
@@ -211,19 +226,42 @@ def test_status_lookup_with_the_receipt(client, app, session, school):
 def test_status_lookup_with_a_wrong_code(client, code):
     token = csrf_token(client.get("/report/status").get_data(as_text=True))
     answer = client.post("/report/status", data={"csrf_token": token, "code": code})
-    assert answer.status_code == 404
-    assert "16" in answer.get_data(as_text=True)
+    html = answer.get_data(as_text=True)
+    if len(code.replace("-", "")) == 16:  # well formed: looked up, and nothing matches
+        assert answer.status_code == 404
+        assert "No tip matches this code" in html or "일치하는 제보가 없습니다" in html
+    else:  # not a receipt code at all: the form says so
+        assert answer.status_code == 404 and "16" in html
+    assert f'value="{code}"' in html  # what was typed comes back
+    assert 'data-state=' not in html
+
+
+def test_only_the_whole_code_opens_a_tip(client, app, session):
+    """The first 8 digits find the row; the argon2 check of all 16 must still pass."""
+    code = receipt_code(send_tip(client, app, valid_tip(
+        institution_text="학교", sido_code="11")).get_data(as_text=True)).replace("-", "")
+    token = csrf_token(client.get("/report/status").get_data(as_text=True))
+    right = client.post("/report/status", data={"csrf_token": token, "code": code})
+    assert right.status_code == 200 and "data-state=" in right.get_data(as_text=True)
+    for wrong in (code[:8] + str((int(code[8:]) + 1) % 10**8).zfill(8),
+                  code[:15] + str((int(code[15]) + 1) % 10)):
+        answer = client.post("/report/status", data={"csrf_token": token, "code": wrong})
+        assert answer.status_code == 404 and "data-state=" not in answer.get_data(as_text=True)
 
 
 def test_demo_tips_cannot_be_looked_up(client, session):
     from mapapp import demo
 
     demo.seed(session, incidents=0, reports=3, seed_value=9)
-    lookup = session.scalar(select(Report.receipt_lookup))
+    lookups = session.scalars(select(Report.receipt_lookup)).all()
+    assert len(lookups) == 3
     token = csrf_token(client.get("/report/status").get_data(as_text=True))
-    answer = client.post("/report/status", data={"csrf_token": token,
-                                                 "code": lookup[:8].ljust(16, "0")})
-    assert answer.status_code == 404
+    for lookup in lookups:
+        for rest in ("00000000", "12345678", lookup):  # full 16-digit codes on each row
+            code = (lookup + rest)[:16]
+            assert len(code) == 16
+            answer = client.post("/report/status", data={"csrf_token": token, "code": code})
+            assert answer.status_code == 404, code
 
 
 def test_autocomplete_api(client, school):
