@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from mapapp import readmodel
 from mapapp.models import Incident, Institution, Region
-from mapapp.readmodel import data_version, invalidate  # noqa: F401  (their old home)
 
 
 def get_payload(session, chosen, view):

@@ -29,8 +29,6 @@ def xml_text(value):
     return NOT_XML.sub("", value) if isinstance(value, str) else value
 
 
-without_controls = xml_text  # the name the forms and views know it by
-
 
 def _pairs(mapping):
     """Yield (key, value) from whatever Werkzeug hands a parameter dict."""

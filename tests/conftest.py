@@ -175,16 +175,16 @@ def pytest_terminal_summary(terminalreporter):
 def every_level_named(app):
     """Name institutions at every level (a deployment's choice), for tests of filters that
     predate the policy; the default policy has its own tests (test_publication_policy.py)."""
-    from mapapp import pagecache, payload
+    from mapapp import pagecache, readmodel
     from mapapp.models import VERIFICATION_LEVELS
 
     saved = app.config["PUBLICATION_POLICY"]
     app.config["PUBLICATION_POLICY"] = dict.fromkeys(VERIFICATION_LEVELS, "named")
-    payload.invalidate()
+    readmodel.invalidate()
     pagecache.clear()
     yield
     app.config["PUBLICATION_POLICY"] = saved
-    payload.invalidate()
+    readmodel.invalidate()
     pagecache.clear()
 
 

@@ -1,6 +1,6 @@
 """Every public output, fetched as an anonymous visitor, for before/after comparisons."""
 
-from mapapp import pagecache, payload
+from mapapp import pagecache, readmodel
 
 # The public outputs a moderation change could reach (the incident pages are added per id).
 PUBLIC_PATHS = ("/api/v1/points", "/api/v1/points?zoom=6", "/api/v1/points?zoom=9",
@@ -10,7 +10,7 @@ PUBLIC_PATHS = ("/api/v1/points", "/api/v1/points?zoom=6", "/api/v1/points?zoom=
 
 def snapshot(client, incident_ids=()):
     """Return {path: (status, body)} for every public output, built afresh."""
-    payload.invalidate()
+    readmodel.invalidate()
     pagecache.clear()
     paths = [*PUBLIC_PATHS, *(f"/incidents/{i}" for i in incident_ids),
              *(f"/api/v1/incidents/{i}" for i in incident_ids)]

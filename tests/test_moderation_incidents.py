@@ -216,9 +216,9 @@ def test_the_triage_deadline_hides_the_entry(app, session, client):
     item.created_at = utcnow() - timedelta(hours=app.config["CORRECTION_TRIAGE_HOURS"], minutes=1)
     session.commit()
     item_id = item.id
-    from mapapp import payload
+    from mapapp import readmodel
 
-    payload.invalidate()  # the data version is read afresh, as it is every few seconds
+    readmodel.invalidate()  # the data version is read afresh, as it is every few seconds
     client.get("/list")
     assert session.get(Incident, incident_id).status == "hidden"
     assert session.get(CorrectionRequest, item_id).status == "triaged"

@@ -8,8 +8,9 @@ from geodata.regions import region_names
 from mapapp.extensions import db
 from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS
 from mapapp.pagecache import cached_page
-from mapapp.payload import data_version, get_total
+from mapapp.payload import get_total
 from mapapp.queries import IncidentFilter
+from mapapp.readmodel import data_version
 
 bp = Blueprint("public", __name__)
 
