@@ -101,6 +101,7 @@ def test_admin_commands_end_every_session_at_once(client, session, app, runner, 
     cookies = [copy_cookie(client), copy_cookie(second)]
     result = runner.invoke(args=["moderators", command[0], "mina", *command[1:]])
     assert result.exit_code == 0 and "2 session(s) ended" in result.output, result.output
+    assert session.scalar(select(func.count()).select_from(ModeratorSession)) == 0
     for cookie in cookies:
         assert_refused(app, cookie)
     assert client.get("/mod/").status_code == 302
