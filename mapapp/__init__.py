@@ -89,6 +89,7 @@ def register_commands(app):
 def register_hooks(app):
     """Add security headers, proxy handling, the language cookie and template helpers."""
     from mapapp.labels import label, labels
+    from mapapp.mirror import mirror_page
     from mapapp.security import (
         csp_nonce,
         refuse_unexpected_bodies,
@@ -110,6 +111,7 @@ def register_hooks(app):
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["labels"] = labels
     app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.globals["mirror_page"] = mirror_page
 
 
 LANGUAGE_COOKIE_DAYS = 365

@@ -81,6 +81,10 @@ class Defaults:
     READ_MODEL_BYTES = 32 * 2**20
     LAST_GOOD_BYTES = 8 * 2**20
     PAGE_CACHE_BYTES = 8 * 2**20
+    # The static mirror (flask publish-static; docs/deploy.md): its folder, and whether a
+    # commit that changed incidents republishes it by itself (in a background thread).
+    MIRROR_DIR = None
+    MIRROR_AUTO = False
     # Static files have no content hash in their names, so browsers and CDNs keep them an hour.
     SEND_FILE_MAX_AGE_DEFAULT = 3600
 

@@ -29,7 +29,12 @@ _pages = ByteBudgetCache("PAGE_CACHE_BYTES", 8 * 2**20, cost=_weight)
 
 def cached_page(key, render):
     """Return the page for this request and key (which holds the data version), rendering it
-    with `render()` only when not cached."""
+    with `render()` only when not cached. A page for the static mirror (mapapp/mirror) is
+    rendered apart: its links and data attributes differ."""
+    from mapapp.mirror import mirror_page
+
+    if mirror_page() is not None:
+        return render()
     full_key = (id(current_app._get_current_object()), str(get_locale()), request.endpoint,
                 *key)
     nonce = csp_nonce()

@@ -136,3 +136,48 @@ def private_postgres():
         yield server
     finally:
         server.destroy()
+
+
+@contextmanager
+def serve_nginx(folder, site, port):
+    """Run nginx with `site` (a server block) listening on `port`, files in `folder`; the
+    surrounding config logs everything it is allowed to (access log on, error log at info), so
+    only the site's own settings keep addresses out."""
+    import pytest
+
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        pytest.fail("nginx is not installed: run the suite with ./dev test, which installs it")
+    (folder / "site.conf").write_text(site)
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must reach the temp folder
+    temp = " ".join(f"{kind}_temp_path {folder / kind};"
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (folder / "nginx.conf").write_text(f"""
+        {user}
+        daemon off;
+        pid {folder / 'nginx.pid'};
+        error_log {folder / 'main-error.log'} info;
+        events {{ worker_connections 256; }}
+        http {{
+            access_log {folder / 'access.log'};
+            {temp}
+            include {folder / 'site.conf'};
+        }}""")
+    config = ["-p", str(folder), "-c", str(folder / "nginx.conf")]
+    checked = subprocess.run([binary, "-t", *config], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen([binary, *config], stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: _listening(port), what="nginx")
+        yield
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _listening(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False

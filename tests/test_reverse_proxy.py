@@ -22,7 +22,7 @@ from flask import request
 from mapapp import create_app
 from tests.conftest import TEST_CONFIG
 from tests.live import serving
-from tests.services import free_port, wait_for
+from tests.services import free_port, serve_nginx
 
 SITE = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
 CLIENT, FLOODER = "127.0.0.2", "127.0.0.3"
@@ -56,45 +56,10 @@ def render_site(app_port, port, folder):
 
 @contextmanager
 def nginx(app_port, folder):
-    """Run nginx with the sample site; the surrounding config logs everything it is allowed to
-    (access log on, error log at info), so only the site's own settings keep addresses out."""
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(binary).exists():
-        pytest.fail("nginx is not installed: run the suite with ./dev test, which installs it")
+    """Run nginx with the sample site in front of the app on `app_port`; yield its port."""
     port = free_port()
-    (folder / "site.conf").write_text(render_site(app_port, port, folder))
-    user = "user root;" if os.geteuid() == 0 else ""  # workers must reach the temp folder
-    temp = " ".join(f"{kind}_temp_path {folder / kind};"
-                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    (folder / "nginx.conf").write_text(f"""
-        {user}
-        daemon off;
-        pid {folder / 'nginx.pid'};
-        error_log {folder / 'main-error.log'} info;
-        events {{ worker_connections 256; }}
-        http {{
-            access_log {folder / 'access.log'};
-            {temp}
-            include {folder / 'site.conf'};
-        }}""")
-    config = ["-p", str(folder), "-c", str(folder / "nginx.conf")]
-    checked = subprocess.run([binary, "-t", *config], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stderr
-    process = subprocess.Popen([binary, *config], stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: _answers(port), what="nginx")
+    with serve_nginx(folder, render_site(app_port, port, folder), port):
         yield port
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def _answers(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 SITE_NAME = "map.example.org"  # the sample's server_name

@@ -7,6 +7,7 @@ from flask_migrate import upgrade
 from mapapp.cli.backup import backup_command, restore_command
 from mapapp.cli.demo import demo
 from mapapp.cli.geodata import geodata
+from mapapp.cli.mirror import publish_static
 from mapapp.cli.moderators import audit, moderators, purge
 
 
@@ -48,3 +49,4 @@ def register(app):
     app.cli.add_command(purge)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(publish_static)

@@ -37,6 +37,14 @@
     });
   }
 
+  /* On the static mirror no application answers: the points come from mirror.js. */
+  var mirror = wrap.dataset.mirrorPoints && window.MapMirror
+    ? window.MapMirror(wrap.dataset.mirrorPoints, wrap.dataset.mirrorNames, getJSON) : null;
+
+  function points(params) {
+    return mirror ? mirror.answer(params) : getJSON(wrap.dataset.pointsUrl + "?" + query(params));
+  }
+
   function urlFilters() {
     var params = new URLSearchParams(window.location.search), out = {};
     FILTERS.forEach(function (name) { if (params.get(name)) out[name] = params.get(name); });
@@ -78,7 +86,9 @@
   function regionShapes(sido) {
     var key = sido || "";
     if (!shapes[key]) {
-      var url = wrap.dataset.regionsUrl + (sido ? "?" + query({ sido: sido }) : "");
+      var one = wrap.dataset.regionsOneUrl; // the mirror: one file per 시/도
+      var url = !sido ? wrap.dataset.regionsUrl : one ? one + encodeURIComponent(sido) + ".geojson"
+        : wrap.dataset.regionsUrl + "?" + query({ sido: sido });
       shapes[key] = getJSON(url).catch(function (error) { delete shapes[key]; throw error; });
     }
     return shapes[key];
@@ -179,14 +189,14 @@
     var level = labels.levels[record.verification_level];
     box.append(el("div", labels.level + ": " + (level ? level[0] : record.verification_level)));
     var link = el("a", labels.open);
-    link.href = wrap.dataset.pageUrl + encodeURIComponent(record.id);
+    link.href = wrap.dataset.pageUrl + encodeURIComponent(record.id) + (wrap.dataset.pageSuffix || "");
     box.append(link);
     return box;
   }
 
   function openPopup(marker, id) {
     marker.bindPopup(el("div", labels.loading)).openPopup();
-    getJSON(wrap.dataset.incidentUrl + encodeURIComponent(id)).then(function (record) {
+    getJSON(wrap.dataset.incidentUrl + encodeURIComponent(id) + (wrap.dataset.incidentSuffix || "")).then(function (record) {
       marker.setPopupContent(popupContent(record));
     }).catch(function () { marker.setPopupContent(el("div", labels.failed)); });
   }
@@ -261,9 +271,8 @@
     lastKey = key;
     var mine = ++generation;
     var outlines = regionShapes(mode === "regions" ? filters.sido : "");
-    var count = getJSON(wrap.dataset.pointsUrl + "?" + query(Object.assign({ view: "count" }, filters)));
-    var points = getJSON(wrap.dataset.pointsUrl + "?" + key);
-    return Promise.all([outlines, points, count]).then(function (answers) {
+    var count = points(Object.assign({ view: "count" }, filters));
+    return Promise.all([outlines, points(params), count]).then(function (answers) {
       if (mine !== generation) return;
       var collection = answers[0], payload = answers[1];
       say(countText(answers[2].count));

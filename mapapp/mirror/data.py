@@ -1,0 +1,67 @@
+"""The mirror's map data: every published point in one compact file, for filtering in the
+browser when no application answers.
+
+Two files, so the map needs only the first until someone searches by name:
+- points: the named incidents' pins (id, place, kind, level, demo, region, period), the counted
+  incidents grouped by (시/군/구, level, period) with a count (no id, no institution: exactly
+  what the exports' region rows already show), the regions' names and label points, and the
+  valid filter values;
+- names: id → the institution's Korean and English names, for the `q=` filter.
+static/js/map.js answers the same questions from these files as /api/v1/points does.
+"""
+
+import json
+from collections import Counter
+
+from sqlalchemy import select
+
+from geodata.regions import region_names, sigungu_names
+from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS, Incident, Institution, Region
+from mapapp.policy import named_clause
+from mapapp.queries import IncidentFilter
+
+POINT_FIELDS = ["id", "lon", "lat", "kind", "level", "demo", "sido", "sigungu", "first", "last"]
+COUNTED_FIELDS = ["sido", "sigungu", "level", "first", "last", "count"]
+
+
+def _month(value):
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def _compact(document):
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def build(session):
+    """Return (points bytes, names bytes)."""
+    published = IncidentFilter().statement(session, "all").order_by(None).order_by(Incident.id)
+    named = published.where(named_clause()).with_only_columns(
+        Incident.id, Institution.lon, Institution.lat, Institution.kind,
+        Incident.verification_level, Incident.is_demo, Institution.sido_code,
+        Institution.sigungu_code, Incident.first_reported_month, Incident.last_reported_month,
+        Institution.name_ko, Institution.name_en)
+    rows, names = [], []
+    for (i, lon, lat, kind, level, demo, sido, sigungu, first, last, ko,
+         en) in session.execute(named):
+        rows.append([i, round(lon, 5), round(lat, 5), kind, level, int(demo), sido or "",
+                     sigungu or "", _month(first), _month(last)])
+        names.append([i, ko or "", en or ""])
+    counted = Counter(
+        (sido or "", sigungu or "", level, _month(first), _month(last))
+        for sido, sigungu, level, first, last in session.execute(
+            published.where(~named_clause()).with_only_columns(
+                Institution.sido_code, Institution.sigungu_code, Incident.verification_level,
+                Incident.first_reported_month, Incident.last_reported_month)))
+    sido_names, district_names = region_names()[0], sigungu_names()
+    labels = {code: [name, round(lon, 5), round(lat, 5)] for code, name, lon, lat in
+              session.execute(select(Region.code, Region.name_ko, Region.label_lon,
+                                     Region.label_lat))}
+    points = {
+        "fields": POINT_FIELDS, "rows": rows,
+        "counted_fields": COUNTED_FIELDS,
+        "counted": [[*key, n] for key, n in sorted(counted.items())],
+        "regions": labels,
+        "sido": sorted(sido_names), "sigungu": sorted(district_names),
+        "kinds": list(INSTITUTION_KINDS), "levels": list(VERIFICATION_LEVELS),
+    }
+    return _compact(points), _compact({"fields": ["id", "ko", "en"], "rows": names})
