@@ -152,6 +152,9 @@ def _invalidate_after_commit(session):
     """Drop built answers once a transaction that wrote incidents has committed."""
     if session.info.pop("incidents_changed", False):
         invalidate()
+        from mapapp.mirror.auto import incidents_changed
+
+        incidents_changed()
 
 
 def data_version(session):

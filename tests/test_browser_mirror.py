@@ -32,7 +32,7 @@ SITE = Path(__file__).resolve().parent.parent / "deploy" / "nginx-mirror.conf"
 # regions, a district, kind and name (which leave the counted incidents out), levels and months.
 FILTERS = [{"sido": "11"}, {"sido": "41", "level": "media_reported"}, {"kind": "high"},
            {"q": "초등"}, {"month_from": "2025-01", "month_to": "2025-06"},
-           {"level": "tips_only", "sido": "48"}]
+           {"level": "tips_only", "sido": "48"}, {"q": "UNIVERSITY"}]
 # Values the application drops (a district of another 시/도, an unknown kind, month 13).
 DROPPED = [{"sido": "11", "sigungu": "26110"}, {"kind": "nonsense", "month_from": "2024-13"}]
 
@@ -132,6 +132,7 @@ def test_the_mirror_works_with_nothing_but_nginx(mirror):
         page.click("a[lang=en]")
         page.wait_for_url(re.compile(r"/en/incidents/\d+/$"))
         assert page.locator("html[lang=en]").count() == 1
+        assert page.is_visible("text=List of incidents")
         incident = re.search(r"/incidents/(\d+)/", page.url).group(1)
         page.goto(f"{base}/incidents/{incident}")
         assert page.text_content("h1").startswith(name)

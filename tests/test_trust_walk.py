@@ -127,6 +127,15 @@ def test_one_moderator_changes_no_public_byte_except_by_hiding(app, session, cli
     hidden = snapshot(client, visible)
     assert f"/incidents/{ids['live']}" in changed(before, hidden)
     assert "요약 B000001838" not in hidden["/list"][1]
+    # The static mirror follows: the page shows the hidden state, the popup file is gone.
+    assert {f"mirror:incidents/{ids['live']}/index.html",
+            f"mirror:api/v1/incidents/{ids['live']}.json"} <= set(changed(before, hidden))
+    assert f"mirror:api/v1/incidents/{ids['live']}.json" not in hidden
+    def mirrored(outputs):
+        return [path for path, (_s, body) in outputs.items()
+                if path.startswith("mirror:") and "요약 B000001838" in body]
+
+    assert mirrored(before) and not mirrored(hidden)
     assert audit.verify(session)[2] == []
 
 

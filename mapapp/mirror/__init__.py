@@ -12,6 +12,7 @@ recently (a takedown reaches the mirror before anything else), then the rest; fi
 the public may no longer see are deleted before any page is rendered.
 """
 
+import contextvars
 import fcntl
 import json
 import time
@@ -142,9 +143,11 @@ class _Publisher:
         self._file("/api/v1/openapi.json", None, "/api/v1/openapi.json")
         for name in ("csv", "geojson"):
             self._export(f"/api/v1/incidents.{name}")
+        # What this mirror holds, from public data only (the data version also moves when a
+        # draft changes, which is nobody's business outside).
         self.out.write("/version.json", json.dumps(
-            {"data_version": version, "incidents": len(pages), "named": named_total},
-            separators=(",", ":")).encode())
+            {"points": mirrors[self.default].points_url, "incident_pages": len(pages),
+             "list_pages": self.site.list_pages}, separators=(",", ":")).encode())
         removed = self.out.remove_the_rest()
         return {"data_version": version, "pages": self.pages, "incident_pages": len(pages),
                 "files": len(self.out.written), "changed": self.out.changed,
@@ -183,8 +186,8 @@ class _Publisher:
         if language:
             query["lang"] = language
         environ = {MIRROR_ENV: mirrors[language]} if mirrors else {}
-        return self.client.get(path, query_string=query, environ_overrides=environ,
-                               headers={"Accept-Encoding": "identity"})
+        return _apart(self.client.get, path, query_string=query, environ_overrides=environ,
+                      headers={"Accept-Encoding": "identity"})
 
     def _page(self, path, language, mirrors, status=200, target=None, **query):
         answer = self._get(path, language, mirrors, **query)
@@ -208,13 +211,21 @@ class _Publisher:
 
     def _export(self, path):
         """An export, taken gzipped from the read model and never held whole."""
-        answer = self.client.get(path, headers={"Accept-Encoding": "gzip"}, buffered=False)
+        answer = _apart(self.client.get, path, headers={"Accept-Encoding": "gzip"},
+                        buffered=False)
         _check(answer, path, 200)
         if answer.headers.get("Content-Encoding") == "gzip":
             self.out.write_gzipped(path, answer.response)
         else:
             self.out.write(path, answer.get_data())
         answer.close()
+
+
+def _apart(call, *args, **kwargs):
+    """Make a request as if nothing else ran: without this, Flask lends the request the
+    publisher's own app context, and its `g` (Flask-Babel keeps the language there) would
+    carry the first page's language into every later one."""
+    return contextvars.Context().run(call, *args, **kwargs)
 
 
 def _check(answer, path, status):
