@@ -70,8 +70,8 @@ def test_every_link_resolves_in_the_mirror_or_on_the_application(app, session, i
                     else target.is_file(), (name, url)
             else:
                 assert url.startswith(("#", "tel:", "https://example.org/")), (name, url)
-    assert {"/report", "/corrections/status", "/incidents/%d/correction"
-            % incidents["sejong"]} <= to_app
+    assert {"/report", "/corrections/status",
+            f"/incidents/{incidents['sejong']}/correction"} <= to_app
 
 
 def test_pages_carry_a_hash_policy_for_exactly_their_inline_scripts(app, session, incidents,
@@ -85,8 +85,8 @@ def test_pages_carry_a_hash_policy_for_exactly_their_inline_scripts(app, session
         inline = [body for _tag, attributes, body in re.findall(
             r"<(script)((?:\s[^>]*)?)>(.*?)</script>", page, re.S)
             if "src=" not in attributes and "application/json" not in attributes]
-        expected = ["'sha256-%s'" % base64.b64encode(hashlib.sha256(b.encode()).digest())
-                    .decode() for b in inline]
+        expected = [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'"
+                    for b in inline]
         assert scripts == ["'self'", *expected], name
         assert "'unsafe-inline'" not in policy and "object-src 'none'" in policy
     assert inline_hashes(pages(tmp_path)["index.html"])[0]  # the map has its folium script

@@ -7,11 +7,8 @@ loopback), so the logs can be searched for their addresses.
 
 import http.client
 import json
-import os
 import re
-import shutil
 import socket
-import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path

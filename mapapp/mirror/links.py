@@ -114,7 +114,8 @@ def csp_meta(page, image_origin=""):
     scripts, styles = inline_hashes(page)
     policy = "; ".join([
         "default-src 'self'", " ".join(["script-src 'self'", *scripts]),
-        " ".join(["style-src 'self'", *styles]), " ".join(["img-src 'self' data:", image_origin]).strip(),
+        " ".join(["style-src 'self'", *styles]),
+        " ".join(["img-src 'self' data:", image_origin]).strip(),
         "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
         "form-action 'self'"])
     return f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
