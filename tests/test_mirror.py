@@ -20,7 +20,7 @@ import pytest
 from flask_migrate import upgrade
 
 from geodata.loader import load_all
-from mapapp import create_app
+from mapapp import create_app, readmodel
 from mapapp.extensions import db
 from mapapp.mirror import auto, publish
 from mapapp.mirror.links import inline_hashes
@@ -153,6 +153,31 @@ def test_hiding_an_entry_rewrites_its_page_and_removes_its_popup(app, session, i
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(".gz")
                 and name in p.read_bytes().decode("utf-8", "replace")]
     assert untouched.stat().st_mtime_ns == before  # unchanged files are not rewritten
+
+
+def test_only_what_changed_is_rendered_again(app, session, incidents, tmp_path):
+    first = mirror(app, tmp_path)
+    again = mirror(app, tmp_path)
+    assert again["pages"] == first["pages"] - 2 * first["incident_pages"]
+    sejong, univ = incidents["sejong"], incidents["univ"]
+    place = session.get(Institution, session.get(Incident, sejong).institution_id)
+    place.name_ko = "새이름고등학교"  # its institution changed: its pages are rendered again
+    session.commit()
+    (tmp_path / f"en/incidents/{univ}/index.html").unlink()  # a file gone: rendered again
+    third = mirror(app, tmp_path)
+    assert third["pages"] == again["pages"] + 4
+    assert "새이름고등학교" in (tmp_path / f"incidents/{sejong}/index.html").read_text()
+    assert (tmp_path / f"en/incidents/{univ}/index.html").is_file()
+    saved = app.config["PUBLICATION_POLICY"]
+    app.config["PUBLICATION_POLICY"] = {**saved, "tips_only": "named"}
+    readmodel.invalidate()  # a policy change needs a restart in production
+    try:  # the site changed (here its policy): every page is rendered again
+        fourth = mirror(app, tmp_path)
+    finally:
+        app.config["PUBLICATION_POLICY"] = saved
+        readmodel.invalidate()
+    assert fourth["incident_pages"] == 5  # the Seoul tips-only entry is named now
+    assert fourth["pages"] == first["pages"] + 2
 
 
 def test_an_entry_no_longer_public_leaves_no_file_behind(app, session, incidents, tmp_path):

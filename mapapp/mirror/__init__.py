@@ -27,7 +27,7 @@ from sqlalchemy import or_, select
 
 from geodata.regions import region_names
 from mapapp.extensions import db
-from mapapp.mirror import data
+from mapapp.mirror import data, manifest
 from mapapp.mirror.files import Output, content_name
 from mapapp.mirror.links import Site
 from mapapp.models import Incident
@@ -122,7 +122,18 @@ class _Publisher:
                 self._data("names.json", names))
         for language in self.languages:
             self._page("/", language, mirrors)
+        site = manifest.site_key(self.app, self.site.assets)
+        last = manifest.read(self.out.root)
+        kept = last.get("incidents", {}) if last.get("site") == site else {}
+        prints = manifest.fingerprints(session, pages)
         for incident_id in pages:
+            files = [f"{self.site.prefix(language)}/incidents/{incident_id}/"
+                     for language in self.languages]
+            if incident_id in popups:
+                files.append(f"/api/v1/incidents/{incident_id}.json")
+            if kept.get(str(incident_id)) == prints.get(incident_id) \
+                    and all([self.out.keep(name) for name in files]):
+                continue  # neither it, its institution, its history nor the site changed
             for language in self.languages:
                 self._page(f"/incidents/{incident_id}", language, mirrors)
             if incident_id in popups:
@@ -149,6 +160,7 @@ class _Publisher:
             {"points": mirrors[self.default].points_url, "incident_pages": len(pages),
              "list_pages": self.site.list_pages}, separators=(",", ":")).encode())
         removed = self.out.remove_the_rest()
+        manifest.write(self.out.root, site, prints)
         return {"data_version": version, "pages": self.pages, "incident_pages": len(pages),
                 "files": len(self.out.written), "changed": self.out.changed,
                 "removed": removed}

@@ -12,7 +12,7 @@ from pathlib import Path
 COMPRESS = (".html", ".json", ".geojson", ".csv", ".atom", ".css", ".js", ".svg", ".txt")
 GZIP_ABOVE = 1024
 CHUNK = 1 << 16
-KEEP = (".lock",)  # never removed: the publisher's own
+KEEP = (".lock", ".manifest.json")  # never removed: the publisher's own
 
 
 class Output:
@@ -72,6 +72,20 @@ class Output:
         os.replace(plain, target)
         os.replace(fresh, packed)
         self.changed += 1
+
+    def keep(self, relative):
+        """Keep a file written by an earlier run as it is; tell whether it (and its gzip
+        copy, where one belongs) is there."""
+        relative, target = self._target(relative)
+        packed = target.with_name(target.name + ".gz")
+        if not target.is_file() or (relative.endswith(COMPRESS)
+                                    and target.stat().st_size > GZIP_ABOVE
+                                    and not packed.is_file()):
+            return False
+        self.written.add(relative)
+        if packed.is_file():
+            self.written.add(relative + ".gz")
+        return True
 
     def copy(self, relative, source):
         """Copy a file (an asset) if it changed."""
