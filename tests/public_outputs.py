@@ -34,13 +34,15 @@ def snapshot(client, incident_ids=()):
 
 def mirror_files(app):
     """Return {"mirror:" + path: (200, text)} for every file `flask publish-static` writes
-    (the .gz copies are checked against their files in test_mirror.py)."""
+    for the public (the .gz copies are checked against their files in test_mirror.py; the
+    dot-files are the publisher's lock and manifest, left out of every sync)."""
     with tempfile.TemporaryDirectory() as folder, app.app_context():
         publish(folder)
         return {f"mirror:{path.relative_to(folder).as_posix()}":
                 (200, path.read_bytes().decode("utf-8", "replace"))
                 for path in sorted(Path(folder).rglob("*"))
-                if path.is_file() and not path.name.endswith((".gz", ".lock"))}
+                if path.is_file() and not path.name.endswith(".gz")
+                and not path.name.startswith(".")}  # the publisher's own, never synced
 
 
 def changed(before, after):
