@@ -125,7 +125,7 @@ class _Publisher:
         site = manifest.site_key(self.app, self.site.assets)
         last = manifest.read(self.out.root)
         kept = last.get("incidents", {}) if last.get("site") == site else {}
-        prints = manifest.fingerprints(session, pages)
+        prints = manifest.fingerprints(session, _with_page())
         for incident_id in pages:
             files = [f"{self.site.prefix(language)}/incidents/{incident_id}/"
                      for language in self.languages]
@@ -167,10 +167,8 @@ class _Publisher:
 
     def _incidents(self, session):
         """Return (ids with a public page, ids with a popup), most recently changed first."""
-        shown = or_(Incident.status.in_(("hidden", "retracted")),
-                    (Incident.status == "published") & named_clause())
         rows = session.execute(select(Incident.id, Incident.status, named_clause())
-                               .where(shown)
+                               .where(_with_page())
                                .order_by(Incident.updated_at.desc(), Incident.id.desc())).all()
         return [row[0] for row in rows], {row[0] for row in rows
                                           if row[1] == "published" and row[2]}
@@ -231,6 +229,13 @@ class _Publisher:
         else:
             self.out.write(path, answer.get_data())
         answer.close()
+
+
+def _with_page():
+    """The incidents with a public page: published and named, hidden or retracted (the
+    rule of mapapp/public/incidents.py; a page that answers 404 anyway is skipped)."""
+    return or_(Incident.status.in_(("hidden", "retracted")),
+               (Incident.status == "published") & named_clause())
 
 
 def _apart(call, *args, **kwargs):

@@ -10,9 +10,10 @@ Two files, so the map needs only the first until someone searches by name:
 static/js/map.js answers the same questions from these files as /api/v1/points does.
 """
 
-import json
+import io
 from collections import Counter
 
+import orjson
 from sqlalchemy import select
 
 from geodata.regions import region_names, sigungu_names
@@ -22,6 +23,7 @@ from mapapp.queries import IncidentFilter
 
 POINT_FIELDS = ["id", "lon", "lat", "kind", "level", "demo", "sido", "sigungu", "first", "last"]
 COUNTED_FIELDS = ["sido", "sigungu", "level", "first", "last", "count"]
+BATCH = 2000
 
 
 def _month(value):
@@ -29,39 +31,49 @@ def _month(value):
 
 
 def _compact(document):
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    return orjson.dumps(document)
 
 
 def build(session):
-    """Return (points bytes, names bytes)."""
+    """Return (points bytes, names bytes), streamed from the database in batches: 100k rows
+    are never held as Python objects at once."""
     published = IncidentFilter().statement(session, "all").order_by(None).order_by(Incident.id)
     named = published.where(named_clause()).with_only_columns(
         Incident.id, Institution.lon, Institution.lat, Institution.kind,
         Incident.verification_level, Incident.is_demo, Institution.sido_code,
         Institution.sigungu_code, Incident.first_reported_month, Incident.last_reported_month,
-        Institution.name_ko, Institution.name_en)
-    rows, names = [], []
-    for (i, lon, lat, kind, level, demo, sido, sigungu, first, last, ko,
-         en) in session.execute(named):
-        rows.append([i, round(lon, 5), round(lat, 5), kind, level, int(demo), sido or "",
-                     sigungu or "", _month(first), _month(last)])
-        names.append([i, ko or "", en or ""])
-    counted = Counter(
-        (sido or "", sigungu or "", level, _month(first), _month(last))
-        for sido, sigungu, level, first, last in session.execute(
-            published.where(~named_clause()).with_only_columns(
-                Institution.sido_code, Institution.sigungu_code, Incident.verification_level,
-                Incident.first_reported_month, Incident.last_reported_month)))
+        Institution.name_ko, Institution.name_en).execution_options(yield_per=BATCH)
+    points, names = io.BytesIO(), io.BytesIO()
+    points.write(b'{"fields":' + _compact(POINT_FIELDS) + b',"rows":[')
+    names.write(b'{"fields":["id","ko","en"],"rows":[')
+    separator = b""
+    for rows in session.connection().execute(named).partitions():
+        points.write(separator + b",".join(_compact(
+            [i, round(lon, 5), round(lat, 5), kind, level, int(demo), sido or "",
+             sigungu or "", _month(first), _month(last)])
+            for i, lon, lat, kind, level, demo, sido, sigungu, first, last, _ko, _en in rows))
+        names.write(separator + b",".join(_compact([row[0], row[10] or "", row[11] or ""])
+                                          for row in rows))
+        separator = b","
+    counted = Counter()
+    unnamed = published.where(~named_clause()).with_only_columns(
+        Institution.sido_code, Institution.sigungu_code, Incident.verification_level,
+        Incident.first_reported_month, Incident.last_reported_month)
+    for rows in session.connection().execute(
+            unnamed.execution_options(yield_per=BATCH)).partitions():
+        counted.update((sido or "", sigungu or "", level, _month(first), _month(last))
+                       for sido, sigungu, level, first, last in rows)
     sido_names, district_names = region_names()[0], sigungu_names()
     labels = {code: [name, round(lon, 5), round(lat, 5)] for code, name, lon, lat in
               session.execute(select(Region.code, Region.name_ko, Region.label_lon,
                                      Region.label_lat))}
-    points = {
-        "fields": POINT_FIELDS, "rows": rows,
+    rest = {
         "counted_fields": COUNTED_FIELDS,
         "counted": [[*key, n] for key, n in sorted(counted.items())],
         "regions": labels,
         "sido": sorted(sido_names), "sigungu": sorted(district_names),
         "kinds": list(INSTITUTION_KINDS), "levels": list(VERIFICATION_LEVELS),
     }
-    return _compact(points), _compact({"fields": ["id", "ko", "en"], "rows": names})
+    points.write(b"]," + _compact(rest)[1:])
+    names.write(b"]}")
+    return points.getvalue(), names.getvalue()

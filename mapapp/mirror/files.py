@@ -93,16 +93,20 @@ class Output:
 
     def remove_the_rest(self):
         """Delete files this run did not write, and the folders they leave empty; return how
-        many files went."""
+        many files went. Walked bottom-up folder by folder, never listed whole (200,000
+        files at 100k incidents)."""
         gone = 0
-        for path in sorted(self.root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-            relative = path.relative_to(self.root).as_posix()
-            if path.is_dir():
-                if not any(path.iterdir()):
-                    path.rmdir()
-            elif relative not in self.written and not path.name.endswith(KEEP):
-                path.unlink()
-                gone += 1
+        for folder, subfolders, names in os.walk(self.root, topdown=False):
+            here = Path(folder)
+            prefix = here.relative_to(self.root).as_posix()
+            for name in names:
+                relative = name if prefix == "." else f"{prefix}/{name}"
+                if relative not in self.written and not name.endswith(KEEP):
+                    (here / name).unlink()
+                    gone += 1
+            for name in subfolders:
+                if not any((here / name).iterdir()):
+                    (here / name).rmdir()
         return gone
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, func, select
 from mapapp.models import Incident, IncidentHistory, Institution
 
 NAME = ".manifest.json"
+BATCH = 2000
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -35,8 +36,9 @@ def site_key(app, assets):
     return digest.hexdigest()
 
 
-def fingerprints(session, ids):
-    """Return {incident id: hash of its row, its institution's row and its history}."""
+def fingerprints(session, shown):
+    """Return {incident id: hash of its row, its institution's row and its history} for the
+    incidents matching `shown`, streamed (100k rows held at once would take 200 MB)."""
     history = (select(IncidentHistory.incident_id, func.count().label("n"),
                       func.max(IncidentHistory.id).label("last"))
                .group_by(IncidentHistory.incident_id).subquery())
@@ -44,10 +46,14 @@ def fingerprints(session, ids):
     stmt = (select(*Incident.__table__.c, *place, history.c.n, history.c.last)
             .join(Institution, Institution.id == Incident.institution_id)
             .outerjoin(history, history.c.incident_id == Incident.id)
-            .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL))
-    wanted = set(ids)
-    return {row[0]: hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:32]
-            for row in session.execute(stmt) if row[0] in wanted}
+            .where(shown)
+            .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+            .execution_options(yield_per=BATCH))
+    found = {}
+    for rows in session.connection().execute(stmt).partitions():
+        for row in rows:
+            found[row[0]] = hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:32]
+    return found
 
 
 def read(root):
