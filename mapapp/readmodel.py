@@ -31,7 +31,7 @@ VERSION_TTL = 2.0
 GZIP_ABOVE = 1024  # smaller answers are sent as they are
 KEEP_PLAIN_BELOW = 256 * 1024  # larger answers are kept gzipped only
 CHUNK = 64 * 1024
-ENTRY_OVERHEAD = 256  # bytes counted for each entry's key and bookkeeping
+ENTRY_OVERHEAD = 512  # bytes counted for each entry's key and bookkeeping (measured: about 440)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,25 @@ def test_the_cache_is_bounded_in_bytes_not_entries():
     assert cache.get("huge") is None and cache.used <= 10_000
 
 
+def test_the_budget_counts_at_least_what_small_entries_really_take():
+    """A flood of made-up filters leaves many tiny answers: each must be counted at no less
+    than the memory it really holds (key, answer, bytes, bookkeeping), or the budget lies."""
+    import tracemalloc
+
+    cache = ByteBudgetCache("NO_SUCH_SETTING", 10**12)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(5000):
+            cache.put((140234234, "100000-1796203277.163492", "points",
+                       (f"q=q{n:05d}", "count")),
+                      make_answer([b'{"count":0}'], "application/json"))
+        real = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert real <= cache.used, (real / 5000, cache.used / 5000)
+
+
 def test_a_large_answer_is_kept_gzipped_only(monkeypatch):
     monkeypatch.setattr(readmodel, "KEEP_PLAIN_BELOW", 1000)
     chunks = [f"row {n},".encode() * 50 for n in range(40)]
