@@ -23,7 +23,7 @@ from geodata.loader import load_all
 from mapapp import create_app, readmodel
 from mapapp.extensions import db
 from mapapp.mirror import auto, publish
-from mapapp.mirror.links import inline_hashes
+from mapapp.mirror.links import Site, inline_hashes
 from mapapp.models import Incident, Institution, utcnow
 from mapapp.publishing import public_change
 from tests.conftest import TEST_CONFIG, throwaway_database
@@ -72,6 +72,23 @@ def test_every_link_resolves_in_the_mirror_or_on_the_application(app, session, i
                 assert url.startswith(("#", "tel:", "https://example.org/")), (name, url)
     assert {"/report", "/corrections/status",
             f"/incidents/{incidents['sejong']}/correction"} <= to_app
+
+
+def test_what_the_mirror_does_not_hold_goes_to_the_application():
+    site = Site(APP_URL, "ko", ("ko", "en"), {"/static/css/site.css": "/static/css/site.0a.css"})
+    site.incidents, site.list_pages = {7}, 3
+    assert site.path("/incidents/7", "en") == "/en/incidents/7/"
+    assert site.path("/incidents/8", "ko") == f"{APP_URL}/incidents/8"  # not in the mirror
+    assert site.path("/incidents/8", "en") == f"{APP_URL}/incidents/8?lang=en"
+    assert site.path("/list?page=3&lang=en", "ko") == "/en/list/3/"
+    assert site.path("/list?page=4", "ko") == f"{APP_URL}/list?page=4"
+    assert site.path("/list?sido=11", "ko") == f"{APP_URL}/list?sido=11"  # filtered
+    assert site.path("/api/v1/incidents.csv?kind=high", "ko") == \
+        f"{APP_URL}/api/v1/incidents.csv?kind=high"
+    assert site.path("/static/css/site.css", "en") == "/static/css/site.0a.css"
+    assert site.path("/static/css/missing.css", "en") == f"{APP_URL}/static/css/missing.css?lang=en"
+    assert site.path("/?sido=11#map", "en") == "/en/?sido=11#map"  # the map filters itself
+    assert site.path("https://example.org/x", "en") == "https://example.org/x"
 
 
 def test_pages_carry_a_hash_policy_for_exactly_their_inline_scripts(app, session, incidents,
