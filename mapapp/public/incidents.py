@@ -1,13 +1,16 @@
 """The list of published incidents (works without JavaScript) and each incident's page."""
 
+import json
 from dataclasses import dataclass
 
 from flask import abort, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from geodata.regions import region_names, sigungu_names
+from mapapp import readmodel
 from mapapp.extensions import db
 from mapapp.models import Incident, IncidentHistory, Institution
+from mapapp.payload import get_total
 from mapapp.policy import is_named
 from mapapp.public import bp, filter_context, through_page_cache
 from mapapp.queries import IncidentFilter, counted_by_region, public_record
@@ -48,17 +51,32 @@ def incident_list():
 
     def render():
         stmt = chosen.statement(db.session)
-        total = db.session.scalar(select(func.count())
-                                  .select_from(stmt.order_by(None).subquery()))
-        rows = db.session.execute(stmt.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
+        total = get_total(db.session, chosen, "named_count")  # kept per data version
+        # The page's ids first, then their rows: SQLite would otherwise build every joined
+        # row (a geometry conversion each) before sorting them all, 0.2 s a page at 100k.
+        ids = db.session.scalars(stmt.with_only_columns(Incident.id).limit(PER_PAGE)
+                                 .offset((number - 1) * PER_PAGE)).all()
+        found = {row[0].id: row for row in db.session.execute(
+            select(Incident, Institution).join(Institution,
+                                               Institution.id == Incident.institution_id)
+            .where(Incident.id.in_(ids))).all()} if ids else {}
+        rows = [found[i] for i in ids if i in found]
         page = Page(total, number, number > 1, number * PER_PAGE < total)
         records = [public_record(incident, inst) for incident, inst in rows]
-        counted = [(sigungu_label(code), n) for code, n in counted_by_region(db.session, chosen)]
+        counted = [(sigungu_label(code), n) for code, n in counted_tally(chosen)]
         return render_template("public/list.html", page=page, records=records, counted=counted,
                                counted_total=sum(n for _, n in counted),
                                **filter_context(chosen))
 
     return through_page_cache(render, chosen.key(), number)
+
+
+def counted_tally(chosen):
+    """Return counted_by_region() for the filter, kept per data version (the same for every
+    page of a list: 800 pages at 100k would each group 60,000 rows)."""
+    answer = readmodel.cached(db.session, "counted", chosen.key(), lambda: [json.dumps(
+        [list(row) for row in counted_by_region(db.session, chosen)]).encode()], "application/json")
+    return json.loads(answer.text())
 
 
 @bp.get("/incidents/<int:incident_id>")
