@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from math import ceil
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import or_, select
@@ -85,10 +84,8 @@ class _Publisher:
         self.client = app.test_client(use_cookies=False)
         self.languages = tuple(app.config["LANGUAGES"])
         self.default = app.config["BABEL_DEFAULT_LOCALE"]
-        tiles = urlsplit(app.config["TILE_URL"].replace("{", "").replace("}", ""))
         self.site = Site(app.config["PUBLIC_URL"], self.default, self.languages,
-                         self._assets(), f"{tiles.scheme}://{tiles.netloc}" if tiles.netloc
-                         else "")
+                         self._assets())
         self.pages = 0
 
     def _assets(self):

@@ -7,7 +7,7 @@ Two files, so the map needs only the first until someone searches by name:
   what the exports' region rows already show), the regions' names and label points, and the
   valid filter values;
 - names: id → the institution's Korean and English names, for the `q=` filter.
-static/js/map.js answers the same questions from these files as /api/v1/points does.
+static/js/mirror.js answers the same questions from these files as /api/v1/points does.
 """
 
 import io

@@ -87,10 +87,6 @@ class Output:
             self.written.add(relative + ".gz")
         return True
 
-    def copy(self, relative, source):
-        """Copy a file (an asset) if it changed."""
-        self.write(relative, Path(source).read_bytes())
-
     def remove_the_rest(self):
         """Delete files this run did not write, and the folders they leave empty; return how
         many files went. Walked bottom-up folder by folder, never listed whole (200,000

@@ -22,14 +22,14 @@ INCIDENT = re.compile(r"/incidents/(\d+)")
 SHARED_FILES = ("/api/v1/incidents.csv", "/api/v1/incidents.geojson",
                 "/api/v1/regions.geojson", "/api/v1/openapi.json")
 PAGES = ("/stats", "/method")
+NONCE_MARK = "mirror"  # stands for the nonce while the application's policy is rewritten
 
 
 class Site:
     """What the mirror holds, and where each of the application's URLs goes in it."""
 
-    def __init__(self, app_url, default_language, languages, assets, image_origin=""):
+    def __init__(self, app_url, default_language, languages, assets):
         self.app_url = app_url  # PUBLIC_URL: where the tip form and the moderators stay
-        self.image_origin = image_origin  # the map tiles' host, if any
         self.default_language, self.languages = default_language, languages
         self.assets = assets  # "/static/css/site.css" → "/static/css/site.0123456789.css"
         self.incidents = set()  # ids whose page the mirror holds
@@ -90,7 +90,7 @@ class Site:
 
         page = NONCE.sub("", ATTRIBUTE.sub(swap, page))
         return page.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n  '
-                            + csp_meta(page, self.image_origin), 1)
+                            + csp_meta(page), 1)
 
 
 def _sha256(text):
@@ -108,14 +108,17 @@ def inline_hashes(page):
     return scripts, styles
 
 
-def csp_meta(page, image_origin=""):
-    """Return a <meta> Content-Security-Policy for a mirror page: the application's policy,
-    with hashes where it had a nonce (frame-ancestors has no meta form: the host's headers)."""
+def csp_meta(page):
+    """Return a <meta> Content-Security-Policy for a mirror page: the application's own policy
+    (mapapp/security.py), with the hashes of the page's inline scripts and styles where it has
+    the nonce, and without frame-ancestors (no meta form: the host's header sets it)."""
+    from mapapp.security import content_security_policy
+
     scripts, styles = inline_hashes(page)
-    policy = "; ".join([
-        "default-src 'self'", " ".join(["script-src 'self'", *scripts]),
-        " ".join(["style-src 'self'", *styles]),
-        " ".join(["img-src 'self' data:", image_origin]).strip(),
-        "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
-        "form-action 'self'"])
-    return f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    directives = []
+    for directive in content_security_policy(NONCE_MARK).split("; "):
+        if directive.startswith("frame-ancestors"):
+            continue
+        hashes = scripts if directive.startswith("script-src") else styles
+        directives.append(directive.replace(f"'nonce-{NONCE_MARK}'", " ".join(hashes)).strip())
+    return f'<meta http-equiv="Content-Security-Policy" content="{"; ".join(directives)}">'
