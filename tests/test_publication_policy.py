@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -108,3 +109,33 @@ def test_every_public_path_is_snapshotted(app):
         "/corrections/status", "/api/v1/regions.geojson", "/api/v1/institutions", "/healthz",
         "/api/v1/openapi.json", "/method", "/support"}
     assert public <= considered, sorted(public - considered)
+
+
+@pytest.mark.parametrize("sort", ["recent", "period", "name"])
+def test_the_list_pages_in_its_order_and_counts_named_entries(app, client, session, incidents,
+                                                              monkeypatch, sort):
+    from mapapp import pagecache
+    from mapapp.policy import named_clause
+
+    order = {"recent": (Incident.published_at.desc(), Incident.id.desc()),
+             "period": (Incident.last_reported_month.desc(), Incident.id.desc()),
+             "name": (Institution.name_ko, Incident.id)}[sort]
+    with app.app_context():  # the policy is read from the app's config
+        named = named_clause()
+    expected = session.scalars(select(Incident.id).join(
+        Institution, Institution.id == Incident.institution_id).where(
+        Incident.status == "published", named).order_by(*order)).all()
+    assert len(expected) == 2  # the Sejong and university entries; the Seoul one is counted
+    html = client.get(f"/list?sort={sort}").get_data(as_text=True)
+    assert [int(i) for i in re.findall(r'data-incident="(\d+)"', html)] == expected
+    monkeypatch.setattr("mapapp.public.incidents.PER_PAGE", 1)  # one a page, in the same order
+    pagecache.clear()  # page 1 was kept with two rows
+    shown = []
+    try:
+        for number in (1, 2):
+            html = client.get(f"/list?sort={sort}&page={number}").get_data(as_text=True)
+            assert re.search(r'data-testid="total">\D*2\D', html)  # named only: not 3
+            shown += [int(i) for i in re.findall(r'data-incident="(\d+)"', html)]
+    finally:
+        pagecache.clear()  # no one-row page is left for later tests
+    assert shown == expected
