@@ -14,6 +14,7 @@ import time
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from mapapp import readmodel
 from mapapp.models import Institution
@@ -32,8 +33,14 @@ def _names(session):
             and now - kept["read_at"] < REFRESH_SECONDS:
         return kept["names"]
     generation = readmodel.generation()
-    rows = session.execute(select(Institution.id, Institution.name_ko, Institution.name_en)
-                           .where(Institution.active.is_(True))).all()
+    try:
+        rows = session.execute(select(Institution.id, Institution.name_ko, Institution.name_en)
+                               .where(Institution.active.is_(True))).all()
+    except SQLAlchemyError:
+        if not kept:
+            raise
+        session.rollback()  # the database is down: the names read last are still good
+        return kept["names"]
     names = [(i, (ko or "").lower(), (en or "").lower()) for i, ko, en in rows]
     with _lock:
         app.extensions["mapapp.names"] = {"names": names, "generation": generation,

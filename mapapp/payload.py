@@ -18,7 +18,7 @@ def get_payload(session, chosen, view):
         yield json.dumps(build(session, chosen, view), ensure_ascii=False,
                          separators=(",", ":")).encode()
 
-    return readmodel.cached(session, "points", (chosen.key(), view), chunks,
+    return readmodel.cached(session, "points", (chosen.data_key(session), view), chunks,
                             "application/json")
 
 

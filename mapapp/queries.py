@@ -1,9 +1,11 @@
 """One filter object for published incidents, shared by the map, list, exports, feed and stats."""
 
+import hashlib
 import re
-from dataclasses import asdict, dataclass
-from datetime import date
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime
 
+import orjson
 from sqlalchemy import false, func, or_, select
 
 from geodata.regions import region_names, sigungu_names
@@ -54,6 +56,18 @@ class IncidentFilter:
     def key(self):
         """Return a stable text key (for caches)."""
         return "&".join(f"{k}={v}" for k, v in sorted(self.args().items()))
+
+    def data_key(self, session):
+        """Return a cache key for answers that depend only on what matches (the points, the
+        exports, counts), not on the words asked: a `q` stands for the institutions it names.
+        A flood of made-up names then shares one entry, and "휘경" and "휘경여" that name the
+        same schools share theirs. (Pages and the feed echo `q`: they keep key().)"""
+        if not self.q:
+            return self.key()
+        ids = institutions_named(session, self.q)
+        named = ("text:" + self.q.lower() if ids is None else "ids:" + hashlib.sha1(
+            ",".join(map(str, sorted(ids))).encode()).hexdigest()[:20])
+        return replace(self, q=named).key()
 
     def names_institutions(self):
         """Tell whether the filter picks institutions (name, viewport, kind): then only named
@@ -138,36 +152,55 @@ PUBLIC_FIELDS = ("named", "id", "institution_ko", "institution_en", "kind", "sid
                  "summary_en", "sources", "demo", "published_at")
 
 
-_UNNAMED = {**dict.fromkeys(PUBLIC_FIELDS), "named": False, "summary_ko": "", "summary_en": "",
-            "sources": []}
+def month_text(value):
+    """Return 'YYYY-MM' for a date, or for the 'YYYY-MM-DD' text a raw SQLite row holds."""
+    if value.__class__ is str:
+        return value[:7]
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def time_text(value):
+    """Return ISO 8601 (UTC) for a stored time: a datetime, or SQLite's raw text."""
+    if value is None:
+        return None
+    if value.__class__ is str:
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC).isoformat()  # stored as UTC on every backend
+
+
+def source_list(value):
+    """Return the public sources as a list (a raw row may hold their JSON text)."""
+    if not value:
+        return []
+    if value.__class__ is str:
+        return orjson.loads(value) if value != "[]" else []
+    return list(value)
+
+
+def public_values(incident, institution, named_levels=None):
+    """Return the allowlisted public fields of an incident as a tuple in PUBLIC_FIELDS order,
+    at the detail its level allows: a counted incident keeps only its region, period and level.
+    Reads ORM objects or plain rows (raw rows too: see month_text, time_text, source_list).
+    `named_levels` may be given by a caller that builds many (it is the same for all)."""
+    sido_code, sigungu_code = institution.sido_code, institution.sigungu_code
+    level = incident.verification_level
+    sido_ko = region_names()[0].get(sido_code, ("", ""))[0]
+    sigungu_ko = sigungu_names().get(sigungu_code, "")
+    first, last = month_text(incident.first_reported_month), month_text(
+        incident.last_reported_month)
+    if not (is_named(level) if named_levels is None else level in named_levels):
+        return (False, None, None, None, None, sido_code, sido_ko, sigungu_code, sigungu_ko,
+                None, None, None, first, last, level, "", "", [], bool(incident.is_demo),
+                None)
+    return (True, incident.id, institution.name_ko, institution.name_en, institution.kind,
+            sido_code, sido_ko, sigungu_code, sigungu_ko, institution.lon, institution.lat,
+            bool(institution.location_approximate), first, last, level,
+            incident.public_summary_ko or "", incident.public_summary_en or "",
+            source_list(incident.public_sources), bool(incident.is_demo),
+            time_text(incident.published_at))
 
 
 def public_record(incident, institution, named_levels=None):
-    """Return the allowlisted public fields of an incident, at the detail its level allows:
-    a counted incident keeps only its region, period and level. `named_levels` may be given
-    by a caller that builds many records (it is the same for all of them)."""
-    sido = region_names()[0]
-    first, last = incident.first_reported_month, incident.last_reported_month
-    region = {
-        "sido_code": institution.sido_code,
-        "sido_ko": sido.get(institution.sido_code, ("", ""))[0],
-        "sigungu_code": institution.sigungu_code,
-        "sigungu_ko": sigungu_names().get(institution.sigungu_code, ""),
-        "first_month": f"{first.year:04d}-{first.month:02d}",
-        "last_month": f"{last.year:04d}-{last.month:02d}",
-        "verification_level": incident.verification_level, "demo": incident.is_demo,
-    }
-    named = is_named(incident.verification_level) if named_levels is None else (
-        incident.verification_level in named_levels)
-    if not named:
-        return {**_UNNAMED, "sources": [], **region}
-    region.update(
-        named=True, id=incident.id, institution_ko=institution.name_ko,
-        institution_en=institution.name_en, kind=institution.kind,
-        lon=institution.lon, lat=institution.lat,
-        location_approximate=institution.location_approximate,
-        summary_ko=incident.public_summary_ko or "",
-        summary_en=incident.public_summary_en or "",
-        sources=list(incident.public_sources or []),
-        published_at=incident.published_at.isoformat() if incident.published_at else None)
-    return region
+    """Return the allowlisted public fields of an incident as a dict (see public_values)."""
+    return dict(zip(PUBLIC_FIELDS, public_values(incident, institution, named_levels),
+                    strict=True))

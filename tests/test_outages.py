@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from geodata.loader import load_all
-from mapapp import create_app, readmodel
+from mapapp import create_app, names, readmodel
 from mapapp.extensions import db, limiter
 from mapapp.models import Incident, Institution, Report, utcnow
 from tests.conftest import TEST_CONFIG
@@ -70,8 +70,14 @@ def test_postgresql_stopped_then_started(backend, postgis_app, monkeypatch):
     assert points.status_code == 200 and count.json == {"count": 3}
 
     csv = client.get("/api/v1/incidents.csv").data
+    with app.app_context():
+        school = db.session.scalar(select(Institution.name_ko).join(Incident).limit(1))
+        db.session.remove()
+    by_name = client.get("/api/v1/incidents.csv", query_string={"q": school})
+    assert by_name.status_code == 200  # (no rows: tips-only entries are not named)
     server.stop()
     monkeypatch.setattr(readmodel, "VERSION_TTL", 0)  # no grace: every request asks the database
+    monkeypatch.setattr(names, "REFRESH_SECONDS", 0)  # nor for the names a q is matched against
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["database"] == "unreachable"
     again = client.get("/api/v1/points?zoom=7")  # the last payload, same bytes and ETag
@@ -86,6 +92,7 @@ def test_postgresql_stopped_then_started(backend, postgis_app, monkeypatch):
                                           description=KEPT))
     assert tip.status_code == 503 and KEPT in tip.get_data(as_text=True)
     assert client.get("/api/v1/incidents.csv").data == csv  # the last good copy
+    assert client.get("/api/v1/incidents.csv", query_string={"q": school}).data == by_name.data
     for path in ("/list", "/stats", "/api/v1/incidents.csv?sido=11", "/api/v1/incidents/1"):
         assert client.get(path).status_code == 503, path  # never built: nothing to serve
 

@@ -123,3 +123,37 @@ def test_feed_is_well_formed_with_hostile_text(client, incidents):
 def test_method_page_explains_the_levels(client):
     html = client.get("/method?lang=en").get_data(as_text=True)
     assert "two different moderators" in html and "Officially confirmed" in html
+
+
+def test_exports_hold_the_record_the_popup_gives(client, session, incidents):
+    """The exports read raw driver values (SQLite's text times and JSON) for speed: they must
+    say exactly what the popup, read through the ORM types, says."""
+    from datetime import UTC, datetime
+
+    from mapapp.models import Incident
+    from mapapp.publishing import public_change
+
+    with public_change(session):  # a whole second: SQLite keeps it without microseconds
+        item = session.get(Incident, incidents["univ"])
+        item.published_at = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+        item.public_sources = ["https://a.example/1", "=HYPERLINK(1)"]
+        session.commit()
+    features = {f["id"]: f for f in client.get("/api/v1/incidents.geojson").json["features"]}
+    text = client.get("/api/v1/incidents.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = {int(row["id"]): row for row in csv.DictReader(io.StringIO(text))}
+    for name in ("seoul", "sejong", "univ"):
+        record = client.get(f"/api/v1/incidents/{incidents[name]}").json
+        feature = features[incidents[name]]
+        assert feature["geometry"]["coordinates"] == [record["lon"], record["lat"]]
+        assert {**feature["properties"], "lon": record["lon"], "lat": record["lat"]} == record
+        row = rows[incidents[name]]
+        for field in ("first_month", "last_month", "published_at", "sido_ko", "sigungu_ko",
+                      "institution_ko", "kind", "verification_level"):
+            assert row[field] == record[field], field
+        assert row["demo"] == str(record["demo"]) and row["lat"] == str(record["lat"])
+        assert row["location_approximate"] == str(record["location_approximate"])
+    univ = client.get(f"/api/v1/incidents/{incidents['univ']}").json
+    assert univ["published_at"] == "2025-01-02T03:04:05+00:00"
+    assert univ["sources"] == ["https://a.example/1", "=HYPERLINK(1)"]
+    assert rows[incidents["univ"]]["sources"] == "https://a.example/1 =HYPERLINK(1)"
+    assert rows[incidents["univ"]]["published_at"] == "2025-01-02T03:04:05+00:00"
