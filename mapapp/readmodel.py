@@ -25,12 +25,14 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from mapapp import memory
 from mapapp.models import Incident
 
 VERSION_TTL = 2.0
 GZIP_ABOVE = 1024  # smaller answers are sent as they are
 KEEP_PLAIN_BELOW = 256 * 1024  # larger answers are kept gzipped only
 CHUNK = 64 * 1024
+LARGE = 2**20  # after building an answer this large, freed memory goes back to the system
 ENTRY_OVERHEAD = 512  # bytes counted for each entry's key and bookkeeping (measured: about 440)
 
 
@@ -90,9 +92,12 @@ class ByteBudgetCache:
                 return
             self._items[key] = value
             self._used += weight
+            evicting = self._used > budget
             while self._used > budget:
                 _key, evicted = self._items.popitem(last=False)
                 self._used -= self.cost(evicted)
+        if evicting:
+            memory.give_back()  # what was evicted is freed but still held by malloc
 
     def clear(self):
         """Forget everything."""
@@ -236,6 +241,8 @@ def cached(session, kind, key, build, mimetype):
         raise
     _answers.put(full_key, answer)
     _last_good.put((_app_key(), kind, key), answer)
+    if answer.length >= LARGE:
+        memory.give_back(force=True)  # the build's chunks passed through the heap
     return answer
 
 

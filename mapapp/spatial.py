@@ -13,6 +13,12 @@ SRID = 4326
 KOREA_BOUNDS = (124.0, 32.8, 132.0, 38.9)
 
 
+# Each SQLite connection keeps its own page cache (2 MiB by default), and a worker with 8
+# threads holds up to 8 connections: 16 MiB of copies of pages the operating system caches
+# anyway (docs/benchmarks.md: the worker's memory after a flood of requests, 165 → 150 MB).
+SQLITE_PAGE_CACHE_KIB = 512
+
+
 class SpatialiteMissing(RuntimeError):
     """SQLite cannot load the SpatiaLite extension on this machine."""
 
@@ -104,6 +110,7 @@ def _prepare_sqlite_connection(dbapi_conn, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_PAGE_CACHE_KIB}")
     if cursor.execute("SELECT CheckSpatialMetaData()").fetchone()[0] < 1:
         cursor.execute("SELECT InitSpatialMetaData(1, 'WGS84')")
     cursor.close()

@@ -80,6 +80,35 @@ def test_a_large_answer_is_kept_gzipped_only(monkeypatch):
     assert small.plain == b"{}" and small.gzipped is None
 
 
+def test_freed_memory_goes_back_after_a_large_build(app, monkeypatch):
+    from mapapp import memory
+
+    assert memory.give_back(force=True)  # glibc: malloc_trim is there and runs
+    trims = []
+    monkeypatch.setattr(memory, "give_back", lambda force=False: trims.append(force))
+    monkeypatch.setattr(readmodel, "LARGE", 100)
+    with app.app_context():
+        readmodel.cached(db.session, "test", "small", lambda: iter([b"x" * 99]), "text/plain")
+        assert trims == []
+        readmodel.cached(db.session, "test", "large", lambda: iter([b"x" * 100]), "text/plain")
+    assert trims == [True]
+
+
+def test_evictions_give_memory_back_at_most_every_few_seconds(monkeypatch):
+    from mapapp import memory
+
+    trims = []
+    monkeypatch.setattr(memory, "_trim", trims.append)
+    monkeypatch.setattr(memory, "_last", [float("-inf")])
+    cache = ByteBudgetCache("NO_SUCH_SETTING", 100, cost=len)
+    for n in range(20):
+        cache.put(n, b"x" * 60)  # each put evicts the one before
+    assert trims == [0]  # once, not twenty times
+    monkeypatch.setattr(memory, "_last", [float("-inf")])
+    cache.put("again", b"y" * 60)
+    assert trims == [0, 0]
+
+
 @pytest.mark.parametrize("path", EXPORTS + ["/api/v1/incidents/{seoul}"])
 def test_gzip_etag_and_304_on_every_data_answer(client, incidents, path):
     path = path.format(**incidents)
@@ -207,3 +236,27 @@ def test_a_made_up_q_scans_nothing(client, incidents, queries):
         assert client.get(f"/list?q=made-up-{n}").status_code == 200
         assert client.get(f"/api/v1/incidents.csv?q=made-up-{n}").status_code == 200
     assert not [q for q in queries if "like" in q.lower()], queries[:3]
+
+
+def test_made_up_names_share_one_data_answer(client, incidents):
+    def entries(kind):
+        return [k for k in readmodel._answers._items if k[2] == kind]
+
+    client.get("/api/v1/incidents.csv?q=made-up-0")
+    client.get("/api/v1/points?q=made-up-0")
+    first = {kind: entries(kind) for kind in ("csv", "points")}
+    for n in range(1, 30):
+        assert client.get(f"/api/v1/incidents.csv?q=made-up-{n}").status_code == 200
+        assert client.get(f"/api/v1/points?q=made-up-{n}").json["rows"] == []
+    assert {kind: entries(kind) for kind in ("csv", "points")} == first
+    assert len(first["csv"]) == 1
+
+
+def test_names_that_pick_the_same_schools_share_and_others_do_not(client, incidents):
+    one = client.get("/api/v1/incidents.csv?q=휘경초").data
+    assert client.get("/api/v1/incidents.csv?q=서울휘경초").data == one
+    assert len([k for k in readmodel._answers._items if k[2] == "csv"]) == 1
+    # A name that picks other schools is another entry, with other rows.
+    other = client.get("/api/v1/incidents.csv?q=세종").data
+    assert other != one and len([k for k in readmodel._answers._items if k[2] == "csv"]) == 2
+    assert "휘경" in one.decode() and "휘경" not in other.decode()

@@ -90,6 +90,8 @@ def test_sqlite_driver_can_load_extensions():
 def test_sqlite_connection_pragmas(session):
     assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    # A small page cache per connection: a worker holds one connection per thread.
+    assert session.execute(text("PRAGMA cache_size")).scalar() == -512
 
 
 def test_concurrent_writers_all_succeed(backend, tmp_path):

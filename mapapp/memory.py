@@ -1,0 +1,40 @@
+"""Give freed memory back to the system.
+
+glibc's malloc keeps the pages of freed memory for the process; after a large build (a
+30 MB export passes through memory as chunks) or a flood of small answers evicted from the
+caches, the worker's resident size stays at its peak although Python has freed the objects.
+`malloc_trim` returns those pages. It walks the heap, so it runs at most every few seconds.
+"""
+
+import ctypes
+import ctypes.util
+import threading
+import time
+
+TRIM_EVERY = 5.0  # seconds between two trims at most
+
+
+def _malloc_trim():
+    """Return glibc's malloc_trim, or None where there is none (musl, macOS)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_trim = _malloc_trim()
+_last, _lock = [float("-inf")], threading.Lock()
+
+
+def give_back(force=False):
+    """Return freed heap pages to the system; True when a trim ran. Without `force`, at most
+    once per TRIM_EVERY seconds."""
+    if _trim is None:
+        return False
+    now = time.monotonic()
+    with _lock:
+        if not force and now - _last[0] < TRIM_EVERY:
+            return False
+        _last[0] = now
+    _trim(0)
+    return True
