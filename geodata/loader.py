@@ -9,6 +9,7 @@ import shapely
 from shapely.geometry import Point, shape
 from sqlalchemy import insert, select, update
 
+from geodata.nameforms import romanize
 from mapapp.models import SIDO, SIGUNGU, Institution, Region
 from mapapp.models.geo import point_ewkt
 
@@ -81,17 +82,23 @@ class RegionFinder:
 
 
 def gazetteer_rows(regions):
-    """Yield institution dicts from the school and university files, before placing."""
+    """Yield institution dicts from the school and university files, before placing. Names
+    without an English one in the data get their romanization (geodata/nameforms.py)."""
+    from mapapp.textsearch import city_prefixes  # (it reads geodata.regions, which reads us)
+
+    prefixes = city_prefixes()
     for r in read_rows("schools_k12.csv"):
         yield {"source": "k12", "source_id": r["source_id"], "name_ko": r["name_ko"],
-               "name_en": None, "kind": r["kind"], "kind_detail": r["kind_detail"] or None,
+               "name_en": romanize(r["name_ko"], prefixes), "kind": r["kind"],
+               "kind_detail": r["kind_detail"] or None,
                "address": r["address"] or None, "lon": float(r["lon"]), "lat": float(r["lat"]),
                "location_approximate": False}
     for r in read_rows("universities.csv"):
         # No coordinates in the source: put the campus at its 시/군/구's inside point.
         region = regions[r["sigungu_code"]][1]
         yield {"source": "univ", "source_id": r["source_id"], "name_ko": r["name_ko"],
-               "name_en": r["name_en"] or None, "kind": "university",
+               "name_en": r["name_en"] or romanize(r["name_ko"], prefixes),
+               "kind": "university",
                "kind_detail": r["kind_detail"] or None, "address": r["address"] or None,
                "lon": region.label_lon, "lat": region.label_lat, "location_approximate": True,
                "sigungu_code": r["sigungu_code"]}
@@ -146,4 +153,7 @@ def load_all(session):
     for level in (SIDO, SIGUNGU):
         result.regions[level] = sum(1 for _, r in regions.values() if r.level == level)
     load_institutions(session, regions, result)
+    from mapapp.textsearch import write_forms
+
+    write_forms(session)  # every name form, for search (mapapp/textsearch.py)
     return result

@@ -1,7 +1,8 @@
 """Finding institutions by name, for the tip form and the JSON autocomplete."""
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import select
 
+from mapapp import textsearch
 from mapapp.models import Institution, Region
 from mapapp.textinput import INT_LIMIT
 
@@ -9,22 +10,9 @@ SEARCH_LIMIT = 20
 
 
 def search_institutions(session, query, sido_code="", limit=SEARCH_LIMIT):
-    """Return active institutions whose Korean or English name contains the query.
-
-    Names that start with the query come first, then the rest by name.
-    """
-    query = (query or "").strip()[:60]
-    if not query:
-        return []
-    stmt = select(Institution).where(
-        Institution.active.is_(True),
-        or_(Institution.name_ko.icontains(query, autoescape=True),
-            Institution.name_en.icontains(query, autoescape=True)),
-    )
-    if sido_code:
-        stmt = stmt.where(Institution.sido_code == sido_code)
-    starts = case((Institution.name_ko.istartswith(query, autoescape=True), 0), else_=1)
-    return session.scalars(stmt.order_by(starts, Institution.name_ko).limit(limit)).all()
+    """Return active institutions a query names, best first: full names, short forms,
+    English, initials, region words, typing mistakes (mapapp/textsearch.py)."""
+    return textsearch.search_institutions(session, query, sido_code, limit)
 
 
 def get_institution(session, institution_id):

@@ -19,7 +19,7 @@ def get_payload(session, chosen, view):
                          separators=(",", ":")).encode()
 
     return readmodel.cached(session, "points", (chosen.data_key(session), view), chunks,
-                            "application/json")
+                            "application/json", outage_key=(chosen.key(), view))
 
 
 def get_total(session, chosen, view="count"):

@@ -6,13 +6,14 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 
 import orjson
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from geodata.regions import region_names, sigungu_names
 from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS, Incident, Institution
-from mapapp.names import institutions_named
 from mapapp.policy import is_named, named_clause
 from mapapp.spatial import in_bbox, valid_korea_point
+from mapapp.textsearch import institution_ids_named
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 SORTS = ("recent", "period", "name")
@@ -64,8 +65,12 @@ class IncidentFilter:
         same schools share theirs. (Pages and the feed echo `q`: they keep key().)"""
         if not self.q:
             return self.key()
-        ids = institutions_named(session, self.q)
-        named = ("text:" + self.q.lower() if ids is None else "ids:" + hashlib.sha1(
+        try:
+            ids = institution_ids_named(session, self.q)
+        except SQLAlchemyError:  # the database is down: the answer kept under key() serves
+            session.rollback()
+            return self.key()
+        named = ("text:" + self.q.lower() if not isinstance(ids, list) else "ids:" + hashlib.sha1(
             ",".join(map(str, sorted(ids))).encode()).hexdigest()[:20])
         return replace(self, q=named).key()
 
@@ -101,10 +106,10 @@ class IncidentFilter:
             box = tuple(float(v) for v in self.bbox.split(","))
             stmt = stmt.where(in_bbox(session, Institution.geom, box))
         if self.q:
-            ids = institutions_named(session, self.q)  # in memory: a made-up q scans nothing
-            stmt = stmt.where(or_(Institution.name_ko.icontains(self.q, autoescape=True),
-                                  Institution.name_en.icontains(self.q, autoescape=True))
-                              if ids is None else Institution.id.in_(ids) if ids else false())
+            # Indexed (mapapp/textsearch.py): a made-up q scans nothing.
+            ids = institution_ids_named(session, self.q)
+            stmt = stmt.where(Institution.id.in_(ids) if not isinstance(ids, list) or ids
+                              else false())
         order = {"recent": (Incident.published_at.desc(), Incident.id.desc()),
                  "period": (Incident.last_reported_month.desc(), Incident.id.desc()),
                  "name": (Institution.name_ko, Incident.id)}[self.sort]

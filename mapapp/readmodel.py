@@ -205,10 +205,12 @@ def make_answer(chunks, mimetype):
                   etag=digest.hexdigest()[:20], mimetype=mimetype, length=length)
 
 
-def cached(session, kind, key, build, mimetype):
+def cached(session, kind, key, build, mimetype, outage_key=None):
     """Return the Answer for (data version, kind, key), building it from build()'s chunks only
     when no copy exists; one thread builds while others asking for the same key wait. When the
-    database fails, the last answer built for (kind, key) is returned, if there is one."""
+    database fails, the last answer built for (kind, outage_key or key) is returned, if there
+    is one (outage_key: a key that can be made without the database)."""
+    outage_key = key if outage_key is None else outage_key
     try:
         version = data_version(session)
         full_key = (_app_key(), version, kind, key)
@@ -234,13 +236,13 @@ def cached(session, kind, key, build, mimetype):
                 done.set()
     except SQLAlchemyError:
         session.rollback()
-        kept = _last_good.get((_app_key(), kind, key))
+        kept = _last_good.get((_app_key(), kind, outage_key))
         if kept is not None:
             current_app.logger.warning("database unavailable: serving the last %s", kind)
             return kept
         raise
     _answers.put(full_key, answer)
-    _last_good.put((_app_key(), kind, key), answer)
+    _last_good.put((_app_key(), kind, outage_key), answer)
     if answer.length >= LARGE:
         memory.give_back(force=True)  # the build's chunks passed through the heap
     return answer

@@ -48,6 +48,9 @@ def test_clear_removes_only_demo_rows(session):
 
 
 def test_seed_needs_the_gazetteer(session):
+    from mapapp.models import InstitutionName
+
+    session.execute(delete(InstitutionName))  # the name forms point at the institutions
     session.execute(delete(Institution))
     with pytest.raises(LookupError, match="geodata load"):
         demo.seed(session, incidents=1, reports=0)

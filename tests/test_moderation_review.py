@@ -203,6 +203,12 @@ def test_place_an_unlisted_tip_on_a_new_institution(app, session):
     added = session.get(Institution, tip.institution_id)
     assert (added.source, added.sido_code, added.location_approximate) == ("moderator", "36", True)
     assert audit.verify(session)[2] == []
+    # Searchable at once, in English too: the next tipster finds it by name.
+    from mapapp.textsearch import search_institutions
+
+    assert added.name_en and added.name_en.startswith("Sejong")
+    assert added in search_institutions(session, "세종 어느 학원")
+    assert added in search_institutions(session, "어느학원")
 
 
 def test_place_a_new_institution_at_a_point_inside_its_district(app, session):

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from geodata.loader import load_all
-from mapapp import create_app, names, readmodel
+from mapapp import create_app, readmodel
 from mapapp.extensions import db, limiter
 from mapapp.models import Incident, Institution, Report, utcnow
 from tests.conftest import TEST_CONFIG
@@ -77,7 +77,6 @@ def test_postgresql_stopped_then_started(backend, postgis_app, monkeypatch):
     assert by_name.status_code == 200  # (no rows: tips-only entries are not named)
     server.stop()
     monkeypatch.setattr(readmodel, "VERSION_TTL", 0)  # no grace: every request asks the database
-    monkeypatch.setattr(names, "REFRESH_SECONDS", 0)  # nor for the names a q is matched against
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["database"] == "unreachable"
     again = client.get("/api/v1/points?zoom=7")  # the last payload, same bytes and ETag

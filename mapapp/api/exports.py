@@ -57,7 +57,7 @@ def _open_data(kind, build, mimetype, filename):
     """Serve an export from the read model: built once per data version and filter."""
     chosen = IncidentFilter.from_args(request.args)
     answer = readmodel.cached(db.session, kind, chosen.data_key(db.session),
-                              lambda: build(chosen), mimetype)
+                              lambda: build(chosen), mimetype, outage_key=chosen.key())
     return readmodel.respond(answer, OPEN_DATA_CACHE, {
         "Content-Disposition": f'inline; filename="{filename}"',
         "Access-Control-Allow-Origin": "*"})  # open data, no credentials

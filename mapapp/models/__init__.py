@@ -1,7 +1,14 @@
 """All models, importable from one place."""
 
 from mapapp.models.base import month_start, utcnow
-from mapapp.models.geo import INSTITUTION_KINDS, SIDO, SIGUNGU, Institution, Region
+from mapapp.models.geo import (
+    INSTITUTION_KINDS,
+    SIDO,
+    SIGUNGU,
+    Institution,
+    InstitutionName,
+    Region,
+)
 from mapapp.models.people import MODERATOR_ROLES, AuditEvent, Moderator, ModeratorSession
 from mapapp.models.revisions import (
     HISTORY_CHANGES,
@@ -28,6 +35,7 @@ from mapapp.models.tips import (
 
 __all__ = [
     "CORRECTION_PROBLEMS", "CORRECTION_STATUSES", "HISTORY_CHANGES", "INCIDENT_STATUSES",
+    "InstitutionName",
     "INSTITUTION_KINDS", "MODERATOR_ROLES", "REPORT_CATEGORIES", "REPORT_STATUSES",
     "REQUESTER_KINDS", "REVISION_ACTIONS", "REVISION_STATUSES", "SIDO", "SIGUNGU",
     "TIPSTER_ROLES", "VERIFICATION_LEVELS", "AuditEvent", "CorrectionRequest", "Incident",

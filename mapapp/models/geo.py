@@ -74,6 +74,19 @@ class Institution(db.Model):
         return f"<Institution {self.source}:{self.source_id} {self.name_ko}>"
 
 
+class InstitutionName(db.Model):
+    """One form of an institution's name, normalised (geodata/nameforms.py): its full name,
+    short forms, English, initials. Indexed for search: a B-tree for exact and prefix matches,
+    and a trigram index for the rest (FTS5 on SQLite, pg_trgm on PostgreSQL; migration 0005)."""
+
+    __tablename__ = "institution_names"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    form: Mapped[str] = mapped_column(String(400))  # indexed per backend by migration 0005
+    what: Mapped[int] = mapped_column(SmallInteger)  # nameforms.NAME, SHORT, ENGLISH, INITIALS
+
+
 def point_ewkt(lon, lat):
     """Return the EWKT text of a WGS84 point, as GeoAlchemy2 accepts for a column value."""
     return f"SRID={SRID};POINT({lon!r} {lat!r})"

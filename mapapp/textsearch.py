@@ -1,0 +1,251 @@
+"""Institution search the way people name schools, on each backend's own text index.
+
+What is typed is split into region words ("동대문구", "서울", "부산광역시": they narrow the
+results) and a name, normalised as the stored forms are (geodata/nameforms.py). Candidates
+come from indexes only, never a scan of the table:
+- exact and prefix: a B-tree range on the forms (byte order on PostgreSQL);
+- inside a form (3 letters and more): FTS5's trigram index on SQLite, pg_trgm's GIN on
+  PostgreSQL;
+- typing mistakes (when fewer than asked were found, none exactly): proper names, without
+  their kind, that share trigrams with the typed one's (FTS5 OR of the trigrams by rank,
+  over the proper names alone; pg_trgm's similarity operator on a partial GIN index),
+  scored by the whole name, so that the kind typed counts too.
+Then one ranking in Python for both backends: exact, prefix (short forms included), inside,
+similar; a query of one letter finds nothing and costs nothing.
+"""
+
+import difflib
+
+from sqlalchemy import Integer, column, delete, func, insert, or_, select, text
+
+from geodata.nameforms import (
+    NAME,
+    PROPER,
+    SHORT,
+    name_forms,
+    normalise,
+    proper_part,
+    sido_short_name,
+)
+from geodata.regions import region_names
+from mapapp.models import Institution, InstitutionName
+
+CANDIDATES = 300  # forms read per index look-up, at most
+MAX_GRAMS = 16  # trigrams of a long typed name looked up for typing mistakes (SQLite), at most
+FUZZY_RATIO = 0.6  # how alike (0..1, by jamo) a proper name must be to count as mistyped
+EXACT, PREFIX, INSIDE, SIMILAR = range(4)
+_LAST = "\U0010ffff"
+
+
+def city_prefixes():
+    """Return the city and province names that school names begin with (서울, 충북, …)."""
+    names = {sido_short_name(ko) for ko, _en in region_names()[0].values()}
+    return sorted(names, key=len, reverse=True)
+
+
+def write_forms(session, institutions=None):
+    """Store the name forms of the given institutions [(id, name_ko, name_en)], or of every
+    institution when none are given (after a gazetteer load)."""
+    if institutions is None:
+        institutions = session.execute(
+            select(Institution.id, Institution.name_ko, Institution.name_en)).all()
+        session.execute(delete(InstitutionName))
+    else:
+        institutions = list(institutions)
+        session.execute(delete(InstitutionName).where(
+            InstitutionName.institution_id.in_([i[0] for i in institutions])))
+    prefixes = city_prefixes()
+    rows = [{"institution_id": i, "form": form, "what": what}
+            for i, ko, en in institutions for form, what in name_forms(ko, en, prefixes)]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(InstitutionName), rows[start:start + 5000])
+
+
+def _region_words():
+    """Return {normalised word: ("sido" | "sigungu", {codes})} for every region name."""
+    sido, sigungu = region_names()
+    words = {}
+
+    def add(word, level, code):
+        words.setdefault((normalise(word), level), set()).add(code)
+
+    for code, (ko, _en) in sido.items():
+        add(ko, "sido", code)
+        add(sido_short_name(ko), "sido", code)
+    for items in sigungu.values():
+        for code, ko, _en in items:
+            for part in ko.split():  # "수원시 장안구": either word
+                add(part, "sigungu", code)
+                if len(part) > 2 and part[-1] in "시군구":
+                    add(part[:-1], "sigungu", code)  # 동대문구 → 동대문
+    return words
+
+
+_WORDS = []
+
+
+def parse(query):
+    """Return (name, 시/도 codes, 시/군/구 codes) of a query: region words at its start or end
+    narrow the search, the rest is the name (spaces taken out; not yet normalised)."""
+    if not _WORDS:
+        _WORDS.append(_region_words())
+    words = _WORDS[0]
+    tokens = (query or "")[:60].split()
+    sidos, sigungus = set(), set()
+    while len(tokens) > 1:
+        for position in (0, -1):
+            token = normalise(tokens[position])
+            if (token, "sido") in words or (token, "sigungu") in words:
+                sidos |= words.get((token, "sido"), set())
+                sigungus |= words.get((token, "sigungu"), set())
+                tokens.pop(position)
+                break
+        else:
+            break
+    return "".join(tokens), sidos, sigungus
+
+
+def _where_region(stmt, sido_code, sidos, sigungus):
+    """Narrow a statement over Institution to the asked and the named regions."""
+    stmt = stmt.where(Institution.active.is_(True))
+    if sido_code:
+        stmt = stmt.where(Institution.sido_code == sido_code)
+    if sidos and sigungus:
+        stmt = stmt.where(or_(Institution.sido_code.in_(sidos),
+                              Institution.sigungu_code.in_(sigungus)))
+    elif sidos:
+        stmt = stmt.where(Institution.sido_code.in_(sidos))
+    elif sigungus:
+        stmt = stmt.where(Institution.sigungu_code.in_(sigungus))
+    return stmt
+
+
+def _postgres(session):
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _prefix_clause(session, name):
+    """Forms that begin with the name (a B-tree range)."""
+    form = InstitutionName.form.collate("C") if _postgres(session) else InstitutionName.form
+    return (form >= name) & (form < name + _LAST)
+
+
+def _inside_clause(session, name):
+    """Forms that contain the name (a trigram index; the name has 3 letters or more and only
+    letters and digits, so it holds no wildcard)."""
+    if _postgres(session):
+        return InstitutionName.form.like(f"%{name}%")
+    phrase = '"' + name + '"'
+    return InstitutionName.id.in_(text(
+        "SELECT rowid FROM institution_names_fts WHERE institution_names_fts MATCH :phrase"
+    ).bindparams(phrase=phrase).columns(column("rowid", Integer)))
+
+
+def _similar_proper(session, proper, base):
+    """Return [(institution id, proper form)] of proper names that share trigrams with the
+    typed one (typing mistakes): a kind's letters are left out on both sides."""
+    base = base.with_only_columns(InstitutionName.institution_id, InstitutionName.form).where(
+        InstitutionName.what == PROPER)
+    if _postgres(session):
+        return session.execute(base.where(InstitutionName.form.op("%")(proper)).order_by(
+            func.similarity(InstitutionName.form, proper).desc()).limit(CANDIDATES)).all()
+    grams = sorted({proper[i:i + 3] for i in range(len(proper) - 2)})
+    grams = grams[::-(-len(grams) // MAX_GRAMS)]  # a long name: an even spread of its trigrams
+    match = " OR ".join(f'"{gram}"' for gram in grams)
+    ranked = text("SELECT rowid FROM institution_propers_fts WHERE institution_propers_fts "
+                  "MATCH :match ORDER BY rank LIMIT :n").bindparams(match=match, n=CANDIDATES)
+    return session.execute(base.where(InstitutionName.id.in_(
+        ranked.columns(column("rowid", Integer))))).all()
+
+
+def _alike(one, other):
+    """How alike two normalised texts are, 0..1 (by letters: jamo)."""
+    return difflib.SequenceMatcher(None, one, other).ratio()
+
+
+def _similar(session, raw_name, name, base):
+    """Return {institution id: (SIMILAR, -likeness, what)} for institutions whose proper
+    name is like the typed one; likeness is of the whole name (the kind typed counts)."""
+    proper = normalise(proper_part(raw_name))
+    if len(proper) < 4:
+        return {}
+    # Alike as a whole, or at its start (the kind typed may be mistyped too: 휘경여자고둥학교).
+    alike = {i for i, form in _similar_proper(session, proper, base)
+             if max(_alike(proper, form), _alike(proper[:len(form)], form)) >= FUZZY_RATIO}
+    if not alike:
+        return {}
+    found = {}
+    for institution_id, form, what in session.execute(
+            select(InstitutionName.institution_id, InstitutionName.form, InstitutionName.what)
+            .where(InstitutionName.institution_id.in_(alike),
+                   InstitutionName.what.in_((NAME, SHORT)))).all():
+        score = (SIMILAR, -_alike(name, form), what)
+        if score < found.get(institution_id, (SIMILAR + 1,)):
+            found[institution_id] = score
+    return found
+
+
+def _tier(name, form):
+    """Return (tier, -likeness) of a form found by the indexes for the name."""
+    if form == name:
+        return EXACT, 0.0
+    if form.startswith(name):
+        return PREFIX, -len(name) / len(form)
+    return INSIDE, -len(name) / len(form)
+
+
+def ranked_matches(session, query, sido_code="", limit=10, fuzzy=True):
+    """Return [(institution id, (tier, -likeness, what))] for a query, best first (see the
+    module's text)."""
+    raw, sidos, sigungus = parse(query)
+    name = normalise(raw)
+    if len(name) < 2:
+        return []
+    base = _where_region(select(InstitutionName.institution_id, InstitutionName.form,
+                                InstitutionName.what)
+                         .join(Institution, Institution.id == InstitutionName.institution_id),
+                         sido_code, sidos, sigungus)
+    rows = session.execute(base.where(_prefix_clause(session, name)).limit(CANDIDATES)).all()
+    if len(name) >= 3:
+        rows += session.execute(base.where(_inside_clause(session, name))
+                                .limit(CANDIDATES)).all()
+    best = {}
+    for institution_id, form, what in rows:
+        score = (*_tier(name, form), what)
+        if score < best.get(institution_id, (SIMILAR + 1,)):
+            best[institution_id] = score
+    if fuzzy and len(best) < limit and not any(s[0] == EXACT for s in best.values()):
+        for institution_id, score in _similar(session, raw, name, base).items():
+            best.setdefault(institution_id, score)
+    return sorted(best.items(), key=lambda item: item[1])
+
+
+def search_institutions(session, query, sido_code="", limit=10):
+    """Return the active institutions a query names, best first (at most `limit`)."""
+    scores = dict(ranked_matches(session, query, sido_code, limit)[:limit * 3])
+    if not scores:
+        return []
+    found = session.scalars(select(Institution).where(Institution.id.in_(scores))).all()
+    return sorted(found, key=lambda i: (scores[i.id], len(i.name_ko), i.name_ko))[:limit]
+
+
+def institution_ids_named(session, query):
+    """Return the ids of every institution a public `q` names (exact, prefix or inside any
+    form; similar ones only when nothing else matches), or a SQL clause selecting them when
+    there are more than CANDIDATES (such as "학교")."""
+    raw, sidos, sigungus = parse(query)
+    name = normalise(raw)
+    if len(name) < 2:
+        return []
+    clause = _prefix_clause(session, name)
+    if len(name) >= 3:
+        clause = or_(clause, _inside_clause(session, name))
+    named = _where_region(select(InstitutionName.institution_id).join(
+        Institution, Institution.id == InstitutionName.institution_id).where(clause),
+        "", sidos, sigungus).distinct()
+    ids = session.scalars(named.limit(CANDIDATES + 1)).all()
+    if len(ids) > CANDIDATES:
+        return named
+    if ids:
+        return sorted(ids)
+    return sorted(i for i, _score in ranked_matches(session, query, limit=CANDIDATES))
