@@ -109,12 +109,38 @@ def register_hooks(app):
     app.jinja_env.globals["current_locale"] = select_locale
     app.jinja_env.globals["language_url"] = language_url
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["institution_name"] = institution_name
+    app.jinja_env.globals["region_label"] = region_label
     app.jinja_env.globals["labels"] = labels
     app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals["mirror_page"] = mirror_page
 
 
 LANGUAGE_COOKIE_DAYS = 365
+
+
+def institution_name(institution):
+    """An institution's name in the page's language: Korean on Korean pages; on English
+    pages the English (or romanized) name with the Korean after it, as the sign reads.
+    Takes an Institution or a public record."""
+    ko = getattr(institution, "name_ko", None) or institution.get("institution_ko")
+    en = getattr(institution, "name_en", None) if hasattr(institution, "name_ko") \
+        else institution.get("institution_en")
+    return f"{en} ({ko})" if select_locale() == "en" and en else ko
+
+
+def region_label(sido_code, sigungu_code=None):
+    """A 시/도 and 시/군/구 in the page's language ("서울특별시 동대문구" or
+    "Dongdaemun-gu, Seoul")."""
+    from geodata.regions import region_names
+
+    sido_names, sigungu_lists = region_names()
+    sido = sido_names.get(sido_code or (sigungu_code or "")[:2], ("", ""))
+    sigungu = next(((ko, en) for code, ko, en in sigungu_lists.get(
+        (sigungu_code or "")[:2], []) if code == sigungu_code), ("", ""))
+    if select_locale() == "en":
+        return ", ".join(part for part in (sigungu[1], sido[1]) if part)
+    return " ".join(part for part in (sido[0], sigungu[0]) if part)
 
 
 def remember_language(response):

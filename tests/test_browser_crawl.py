@@ -70,3 +70,17 @@ def test_crawl_every_page_loads_only_our_origin_and_breaks_no_csp_rule(site):
     elsewhere = [u for u in requested if not u.startswith(base) and not u.startswith("data:")]
     assert all(u.startswith(TILE_HOST + "/") for u in elsewhere), elsewhere[:5]
 
+
+
+def test_english_list_shows_english_names_and_regions(site):
+    """On /list?lang=en a school reads "Seoul Hwigyeong Elementary School (서울휘경초등학교)"
+    and its region "Dongdaemun-gu, Seoul": no row is Korean only."""
+    base = site
+    with browser(javascript=False) as (page, _requested):
+        page.goto(f"{base}/list?lang=en")
+        rows = page.locator("tr[data-incident]")
+        assert rows.count() > 0
+        for n in range(rows.count()):
+            name, region = (rows.nth(n).locator("td").nth(i).text_content() for i in (0, 1))
+            assert re.search(r"[A-Za-z]{3}.*\(.*[가-힣].*\)", name), name
+            assert re.fullmatch(r"[A-Za-z' ,-]+", region.strip()), region

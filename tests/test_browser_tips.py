@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from mapapp.models import Report
+from mapapp.models import Institution, Report
 from tests.conftest import throwaway_database
 from tests.live import browser, live_server, read_rows
 
@@ -83,3 +83,29 @@ def test_tip_with_the_autocomplete(site):
         assert only_our_origin(requested, base) == []
         assert any("/api/v1/institutions?q=" in u for u in requested)
     assert len(stored_reports(url)) == 1
+
+
+def test_the_short_form_finds_the_school_without_javascript(site):
+    """휘경여고 is how everyone says 휘경여자고등학교: the server-side search finds it first,
+    in English too (romanized), and the tip is filed against that school."""
+    base, url = site
+    with browser(javascript=False) as (page, requested):
+        page.goto(f"{base}/report?lang=en")
+        page.fill("#q", "휘경여고")
+        page.click("button[name=action][value=search]")
+        first = page.locator("#matches label").first
+        assert "Hwigyeong Girls' High School (휘경여자고등학교)" in first.text_content()
+        page.goto(f"{base}/report")
+        page.fill("#q", "휘경 여고")
+        page.click("button[name=action][value=search]")
+        first = page.locator("#matches label").first
+        assert "휘경여자고등학교" in first.text_content()
+        first.locator("input").check()
+        fill_tip(page)
+        page.click("button[name=action][value=submit]")
+        assert re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{4}",
+                            page.text_content("[data-testid=receipt] code"))
+        assert only_our_origin(requested, base) == []
+    chosen = read_rows(url, select(Institution.name_ko).join(
+        Report, Report.institution_id == Institution.id))
+    assert [row[0] for row in chosen] == ["휘경여자고등학교"]

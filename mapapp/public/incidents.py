@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from flask import abort, render_template, request
 from sqlalchemy import select
 
-from geodata.regions import region_names, sigungu_names
 from mapapp import readmodel
 from mapapp.extensions import db
 from mapapp.models import Incident, IncidentHistory, Institution
@@ -17,9 +16,10 @@ from mapapp.queries import IncidentFilter, counted_by_region, public_record
 
 
 def sigungu_label(code):
-    """Return "시/도 시/군/구" for a 시/군/구 code."""
-    sido = region_names()[0].get((code or "")[:2], ("", ""))[0]
-    return f"{sido} {sigungu_names().get(code, '')}".strip()
+    """Return "시/도 시/군/구" for a 시/군/구 code, in the page's language."""
+    from mapapp import region_label
+
+    return region_label(None, code)
 
 PER_PAGE = 50
 MAX_PAGE = 100_000  # beyond any real list; keeps the offset inside every database's integers

@@ -17,7 +17,8 @@
     radio.name = "institution_id";
     radio.value = String(item.id);
     var name = document.createElement("span");
-    name.textContent = " " + item.name_ko + (item.name_en ? " (" + item.name_en + ")" : "") + " ";
+    var english = document.documentElement.lang === "en" && item.name_en;
+    name.textContent = " " + (english ? item.name_en + " (" + item.name_ko + ")" : item.name_ko) + " ";
     var where = document.createElement("span");
     where.className = "muted";
     where.textContent = item.region_ko + (item.address ? " · " + item.address : "");
