@@ -25,6 +25,7 @@ from geodata.nameforms import (
     name_forms,
     normalise,
     proper_part,
+    romanize,
     sido_short_name,
 )
 from geodata.regions import region_names
@@ -59,6 +60,21 @@ def write_forms(session, institutions=None):
             for i, ko, en in institutions for form, what in name_forms(ko, en, prefixes)]
     for start in range(0, len(rows), 5000):
         session.execute(insert(InstitutionName), rows[start:start + 5000])
+
+
+def ensure_forms(session):
+    """Write the name forms (and romanized English names where there are none) of a database
+    that has institutions but no forms: one upgraded to migration 0005. Return how many
+    institutions got forms."""
+    if session.scalar(select(InstitutionName.id).limit(1)) is not None or \
+            session.scalar(select(Institution.id).limit(1)) is None:
+        return 0
+    prefixes = city_prefixes()
+    for institution in session.scalars(select(Institution).where(Institution.name_en.is_(None))):
+        institution.name_en = romanize(institution.name_ko, prefixes)
+    session.flush()
+    write_forms(session)
+    return session.scalar(select(func.count(func.distinct(InstitutionName.institution_id))))
 
 
 def _region_words():

@@ -269,3 +269,20 @@ def test_autocomplete_api(client, school):
     assert data[0]["id"] == school.id and data[0]["region_ko"] == "서울특별시 동대문구"
     assert client.get("/api/v1/institutions?q=").json["results"] == []
     assert client.get("/api/v1/institutions?q=%25").json["results"] == []  # % is literal
+
+
+@pytest.mark.parametrize(("path", "form"), [
+    ("/report?lang=en", "reports.tip"), ("/report/status?lang=en", "reports.status"),
+    ("/corrections/status?lang=en", "public.correction_status")])
+def test_tip_pages_post_back_in_the_language_they_were_read_in(client, app, path, form):
+    """Tip pages set no language cookie (no lasting trace), so each form carries its page's
+    language: an English search, error or receipt stays English."""
+    html = client.get(path).get_data(as_text=True)
+    action = re.search(r'<form method="post" action="([^"]+)"', html).group(1)
+    assert action.endswith("lang=en"), action
+    posted = client.post(action.replace("&amp;", "&"), data={
+        "csrf_token": csrf_token(html), "started": started_token(app), "action": "search",
+        "q": "휘경여고", "code": "1234"})
+    assert '<html lang="en">' in posted.get_data(as_text=True)
+    korean = client.get(path.replace("lang=en", "lang=ko")).get_data(as_text=True)
+    assert re.search(r'<form method="post" action="[^"]+lang=ko"', korean)

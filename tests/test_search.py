@@ -110,3 +110,22 @@ def test_the_tip_form_finds_the_short_form_without_javascript(client):
 
 def test_every_institution_has_an_english_name(session):
     assert session.scalar(select(Institution.id).where(Institution.name_en.is_(None))) is None
+
+
+def test_an_upgraded_database_gets_its_forms_at_init(runner, session):
+    """A database upgraded to migration 0005 has institutions but no forms (and k12 schools
+    without English names): `flask init-db` writes them, and search works."""
+    from sqlalchemy import delete, update
+
+    from mapapp.models import InstitutionName
+
+    session.execute(delete(InstitutionName))
+    session.execute(update(Institution).where(Institution.source == "k12").values(name_en=None))
+    session.commit()
+    assert search_institutions(session, "휘경여고") == []
+    out = runner.invoke(args=["init-db"])
+    assert out.exit_code == 0 and "forms written for 12" in out.output, out.output
+    assert names(session, "휘경여고")[:1] == ["휘경여자고등학교"]
+    assert session.scalar(select(Institution.id).where(Institution.name_en.is_(None))) is None
+    again = runner.invoke(args=["init-db"])
+    assert "forms written" not in again.output  # once only

@@ -15,8 +15,15 @@ from mapapp.cli.moderators import audit, moderators, purge
 @with_appcontext
 def init_db():
     """Create or upgrade the database schema (runs the migrations)."""
+    from mapapp.extensions import db
+    from mapapp.textsearch import ensure_forms
+
     upgrade()
     click.echo("database is at the latest migration")
+    written = ensure_forms(db.session)  # an upgrade to 0005: the search needs the forms
+    db.session.commit()
+    if written:
+        click.echo(f"name search: forms written for {written} institutions")
 
 
 @click.group("corrections")
