@@ -16,7 +16,8 @@ similar; a query of one letter finds nothing and costs nothing.
 
 import difflib
 
-from sqlalchemy import Integer, column, delete, func, insert, or_, select, text
+from sqlalchemy import Integer, column, event, func, inspect, or_, select, text
+from sqlalchemy.orm import Session
 
 from geodata.nameforms import (
     NAME,
@@ -46,20 +47,42 @@ def city_prefixes():
 
 def write_forms(session, institutions=None):
     """Store the name forms of the given institutions [(id, name_ko, name_en)], or of every
-    institution when none are given (after a gazetteer load)."""
+    institution when none are given (after a gazetteer load). Through the session's
+    connection, so that it also runs inside a flush (see _forms_follow_names)."""
+    conn, names = session.connection(), InstitutionName.__table__
     if institutions is None:
-        institutions = session.execute(
+        institutions = conn.execute(
             select(Institution.id, Institution.name_ko, Institution.name_en)).all()
-        session.execute(delete(InstitutionName))
+        conn.execute(names.delete())
     else:
         institutions = list(institutions)
-        session.execute(delete(InstitutionName).where(
-            InstitutionName.institution_id.in_([i[0] for i in institutions])))
+        conn.execute(names.delete().where(
+            names.c.institution_id.in_([i[0] for i in institutions])))
     prefixes = city_prefixes()
     rows = [{"institution_id": i, "form": form, "what": what}
             for i, ko, en in institutions for form, what in name_forms(ko, en, prefixes)]
     for start in range(0, len(rows), 5000):
-        session.execute(insert(InstitutionName), rows[start:start + 5000])
+        conn.execute(names.insert(), rows[start:start + 5000])
+
+
+@event.listens_for(Session, "before_flush")
+def _romanize_new_names(session, _context, _instances):
+    """Give an institution added without an English name its romanization (a moderator's)."""
+    for item in session.new:
+        if isinstance(item, Institution) and item.name_ko and not item.name_en:
+            item.name_en = romanize(item.name_ko, city_prefixes())
+
+
+@event.listens_for(Session, "after_flush")
+def _forms_follow_names(session, _context):
+    """Keep the forms of institutions added or renamed through the ORM in step, whatever the
+    code path (the gazetteer loader writes its own, in bulk)."""
+    changed = [item for item in (*session.new, *session.dirty)
+               if isinstance(item, Institution) and (item in session.new or any(
+                   inspect(item).attrs[name].history.has_changes()
+                   for name in ("name_ko", "name_en")))]
+    if changed:
+        write_forms(session, [(i.id, i.name_ko, i.name_en) for i in changed])
 
 
 def ensure_forms(session):
@@ -98,6 +121,17 @@ def _region_words():
 
 
 _WORDS = []
+
+
+def region_words():
+    """Return {normalised region word: [[시/도 codes], [시/군/구 codes]]} (for the mirror's
+    browser-side search, which parses as parse() does)."""
+    if not _WORDS:
+        _WORDS.append(_region_words())
+    found = {}
+    for (word, level), codes in _WORDS[0].items():
+        found.setdefault(word, [[], []])[level == "sigungu"] = sorted(codes)
+    return found
 
 
 def parse(query):

@@ -10,7 +10,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from geodata.nameforms import romanize
 from mapapp import audit, publishing
 from mapapp.models import Incident, utcnow
 from moderation import revisions
@@ -178,7 +177,6 @@ def add_institution(session, moderator, name, kind, sigungu_code, lon=None, lat=
     """
     from mapapp.models import INSTITUTION_KINDS, Institution, Region
     from mapapp.spatial import contains_point, valid_korea_point
-    from mapapp.textsearch import city_prefixes, write_forms
 
     region = session.scalar(select(Region).where(Region.code == sigungu_code,
                                                  Region.level == 2))
@@ -201,9 +199,7 @@ def add_institution(session, moderator, name, kind, sigungu_code, lon=None, lat=
         institution.place(region.label_lon, region.label_lat, approximate=True)
     else:
         institution.place(lon, lat)
-    institution.name_en = romanize(institution.name_ko, city_prefixes())
     session.add(institution)
-    session.flush()
-    write_forms(session, [(institution.id, institution.name_ko, institution.name_en)])
+    session.flush()  # romanized and searchable at once (mapapp/textsearch.py)
     audit.record(session, moderator, "institution.add", institution, name=institution.name_ko)
     return institution

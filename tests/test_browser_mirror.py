@@ -32,7 +32,10 @@ SITE = Path(__file__).resolve().parent.parent / "deploy" / "nginx-mirror.conf"
 # regions, a district, kind and name (which leave the counted incidents out), levels and months.
 FILTERS = [{"sido": "11"}, {"sido": "41", "level": "media_reported"}, {"kind": "high"},
            {"q": "초등"}, {"month_from": "2025-01", "month_to": "2025-06"},
-           {"level": "tips_only", "sido": "48"}, {"q": "UNIVERSITY"}]
+           {"level": "tips_only", "sido": "48"}, {"q": "UNIVERSITY"},
+           # The application's name forms and region words, in the browser: a short form, a
+           # region word with a name, initials, and a one-letter name (finds nothing).
+           {"q": "여고"}, {"q": "서울 초등"}, {"q": "경기도 ㅈ ㄱ"}, {"q": "중"}, {"q": "x"}]
 # Values the application drops (a district of another 시/도, an unknown kind, month 13).
 DROPPED = [{"sido": "11", "sigungu": "26110"}, {"kind": "nonsense", "month_from": "2024-13"}]
 

@@ -129,3 +129,19 @@ def test_an_upgraded_database_gets_its_forms_at_init(runner, session):
     assert session.scalar(select(Institution.id).where(Institution.name_en.is_(None))) is None
     again = runner.invoke(args=["init-db"])
     assert "forms written" not in again.output  # once only
+
+
+def test_institutions_added_or_renamed_through_the_orm_are_searchable_at_once(session):
+    school = session.scalar(select(Institution).where(Institution.name_ko == "휘경여자고등학교"))
+    school.name_ko = "새이름여자고등학교"
+    session.commit()
+    assert names(session, "새이름여고")[:1] == ["새이름여자고등학교"]
+    assert "새이름여자고등학교" not in names(session, "휘경여고")
+    added = Institution(source="moderator", source_id="t1", name_ko="부산꿈나무초등학교",
+                        kind="elementary", sido_code="26", sigungu_code="26350")
+    added.place(129.16, 35.16)
+    session.add(added)
+    session.commit()
+    assert added.name_en == "Busan Kkumnamu Elementary School"
+    assert names(session, "꿈나무초")[:1] == ["부산꿈나무초등학교"]
+    assert names(session, "kkumnamu")[:1] == ["부산꿈나무초등학교"]

@@ -6,7 +6,9 @@ Two files, so the map needs only the first until someone searches by name:
   incidents grouped by (시/군/구, level, period) with a count (no id, no institution: exactly
   what the exports' region rows already show), the regions' names and label points, and the
   valid filter values;
-- names: id → the institution's Korean and English names, for the `q=` filter.
+- names: id → the institution's name forms (mapapp/textsearch.py: full, short, English,
+  초성, proper; normalised), and the region words, for the `q=` filter: the browser matches
+  them as the application does, without its look-up of typing mistakes.
 static/js/mirror.js answers the same questions from these files as /api/v1/points does.
 """
 
@@ -16,10 +18,12 @@ from collections import Counter
 import orjson
 from sqlalchemy import select
 
+from geodata.nameforms import name_forms
 from geodata.regions import region_names, sigungu_names
 from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS, Incident, Institution, Region
 from mapapp.policy import named_clause
 from mapapp.queries import IncidentFilter
+from mapapp.textsearch import city_prefixes, region_words
 
 POINT_FIELDS = ["id", "lon", "lat", "kind", "level", "demo", "sido", "sigungu", "first", "last"]
 COUNTED_FIELDS = ["sido", "sigungu", "level", "first", "last", "count"]
@@ -45,14 +49,19 @@ def build(session):
         Institution.name_ko, Institution.name_en).execution_options(yield_per=BATCH)
     points, names = io.BytesIO(), io.BytesIO()
     points.write(b'{"fields":' + _compact(POINT_FIELDS) + b',"rows":[')
-    names.write(b'{"fields":["id","ko","en"],"rows":[')
+    names.write(b'{"fields":["id","forms"],"words":' + _compact(region_words()) + b',"rows":[')
+    prefixes, forms = city_prefixes(), {}
     separator = b""
     for rows in session.connection().execute(named).partitions():
         points.write(separator + b",".join(_compact(
             [i, round(lon, 5), round(lat, 5), kind, level, int(demo), sido or "",
              sigungu or "", _month(first), _month(last)])
             for i, lon, lat, kind, level, demo, sido, sigungu, first, last, _ko, _en in rows))
-        names.write(separator + b",".join(_compact([row[0], row[10] or "", row[11] or ""])
+        for row in rows:
+            if (row[10], row[11]) not in forms:
+                forms[row[10], row[11]] = "|".join(f for f, _what in name_forms(
+                    row[10], row[11], prefixes))
+        names.write(separator + b",".join(_compact([row[0], forms[row[10], row[11]]])
                                           for row in rows))
         separator = b","
     counted = Counter()

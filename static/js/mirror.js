@@ -33,12 +33,45 @@
     function lowered() {
       if (!names) {
         names = getJSON(namesUrl).then(function (file) {
-          var out = {};
-          file.rows.forEach(function (r) { out[r[0]] = [r[1].toLowerCase(), r[2].toLowerCase()]; });
+          var out = { words: file.words, forms: {} };
+          file.rows.forEach(function (r) { out.forms[r[0]] = r[1].split("|"); });
           return out;
         }).catch(function (error) { names = null; throw error; });
       }
       return names;
+    }
+
+    /* geodata/nameforms.normalise: NFKC, lower case, letters and digits only, jamo. */
+    function normalise(text) {
+      return text.normalize("NFKC").toLowerCase()
+        .replace(/[^0-9a-z\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]+/g, "").normalize("NFD");
+    }
+
+    /* mapapp/textsearch.parse: region words at the start or end narrow, the rest is the name. */
+    function parse(text, words) {
+      var tokens = text.slice(0, 60).split(/\s+/).filter(Boolean);
+      var sidos = {}, sigungus = {}, narrowed = false;
+      while (tokens.length > 1) {
+        var at = [0, tokens.length - 1].filter(function (i) {
+          return words[normalise(tokens[i])];
+        })[0];
+        if (at === undefined) break;
+        var codes = words[normalise(tokens[at])];
+        codes[0].forEach(function (c) { sidos[c] = true; });
+        codes[1].forEach(function (c) { sigungus[c] = true; });
+        narrowed = true;
+        tokens.splice(at, 1);
+      }
+      return { name: normalise(tokens.join("")), sidos: sidos, sigungus: sigungus,
+               narrowed: narrowed };
+    }
+
+    /* textsearch.institution_ids_named without the look-up of typing mistakes: a form that
+       begins with the name, or (3 letters and more) holds it. */
+    function named(forms, name) {
+      return !!forms && forms.some(function (form) {
+        return name.length >= 3 ? form.indexOf(name) >= 0 : form.indexOf(name) === 0;
+      });
     }
 
     /* IncidentFilter.from_args, in the browser. */
@@ -52,7 +85,7 @@
         from: month(value("month_from")), to: month(value("month_to")),
         kind: file.kinds.indexOf(kind) >= 0 ? kind : "",
         level: file.levels.indexOf(level) >= 0 ? level : "",
-        q: value("q").slice(0, 60).toLowerCase()
+        q: value("q").slice(0, 60)
       };
     }
 
@@ -61,13 +94,15 @@
         (!f.level || level === f.level) && (!f.from || last >= f.from) && (!f.to || first <= f.to);
     }
 
-    function select(params, file, named) {
+    function select(params, file, names) {
       var f = clean(params, file);
+      var search = f.q ? parse(f.q, names.words) : null;
       var rows = file.rows.filter(function (r) {
         if (!matches(f, r[6], r[7], r[4], r[8], r[9]) || (f.kind && r[3] !== f.kind)) return false;
         if (!f.q) return true;
-        var n = named[r[0]];
-        return !!n && (n[0].indexOf(f.q) >= 0 || n[1].indexOf(f.q) >= 0);
+        if (search.name.length < 2) return false;
+        if (search.narrowed && !search.sidos[r[6]] && !search.sigungus[r[7]]) return false;
+        return named(names.forms[r[0]], search.name);
       });
       // A name or a kind picks institutions: a count of unnamed ones would name them.
       var counted = f.q || f.kind ? [] : file.counted.filter(function (c) {
@@ -88,8 +123,8 @@
       return { view: view, fields: ["code", "name", "lon", "lat", "count"], rows: rows };
     }
 
-    function answer(params, file, named) {
-      var found = select(params, file, named);
+    function answer(params, file, names) {
+      var found = select(params, file, names);
       var total = found.rows.length;
       found.counted.forEach(function (c) { total += c[5]; });
       var view = VIEWS.indexOf(params.view) >= 0 ? params.view : null;
@@ -111,7 +146,7 @@
       answer: function (params) {
         var q = String(params.q || "").trim();
         return Promise.all([data, q ? lowered() : null]).then(function (loaded) {
-          return answer(params, loaded[0], loaded[1] || {});
+          return answer(params, loaded[0], loaded[1] || { words: {}, forms: {} });
         });
       }
     };
