@@ -267,6 +267,7 @@ def test_demo_tips_cannot_be_looked_up(client, session):
 def test_autocomplete_api(client, school):
     data = client.get("/api/v1/institutions?q=서울휘경").json["results"]
     assert data[0]["id"] == school.id and data[0]["region_ko"] == "서울특별시 동대문구"
+    assert data[0]["region_en"] == "Dongdaemun-gu, Seoul"
     assert client.get("/api/v1/institutions?q=").json["results"] == []
     assert client.get("/api/v1/institutions?q=%25").json["results"] == []  # % is literal
 

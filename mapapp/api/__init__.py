@@ -10,6 +10,16 @@ from mapapp.gazetteer import region_names_for, search_institutions
 bp = Blueprint("api", __name__)
 
 
+def region_in_english(sido_code, sigungu_code):
+    """Return "Dongdaemun-gu, Seoul" for a 시/도 and 시/군/구 (names from the boundary files)."""
+    from geodata.regions import region_names
+
+    sido, sigungu = region_names()
+    district = next((en for code, _ko, en in sigungu.get(sido_code or "", [])
+                     if code == sigungu_code), "")
+    return ", ".join(part for part in (district, sido.get(sido_code, ("", ""))[1]) if part)
+
+
 @bp.get("/healthz")
 def healthz():
     """Report the database and Redis: 503 without the database (tips cannot be taken);
@@ -53,6 +63,7 @@ def institutions():
         {"id": i.id, "name_ko": i.name_ko, "name_en": i.name_en, "kind": i.kind,
          "address": i.address, "sido_code": i.sido_code, "sigungu_code": i.sigungu_code,
          "region_ko": " ".join(regions.get(c, "") for c in (i.sido_code, i.sigungu_code) if c),
+         "region_en": region_in_english(i.sido_code, i.sigungu_code),
          "location_approximate": i.location_approximate}
         for i in found
     ])

@@ -21,7 +21,8 @@
     name.textContent = " " + (english ? item.name_en + " (" + item.name_ko + ")" : item.name_ko) + " ";
     var where = document.createElement("span");
     where.className = "muted";
-    where.textContent = item.region_ko + (item.address ? " · " + item.address : "");
+    where.textContent = (english ? item.region_en : item.region_ko) +
+      (item.address ? " · " + item.address : "");
     label.appendChild(radio);
     label.appendChild(name);
     label.appendChild(where);
