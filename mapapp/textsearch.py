@@ -123,13 +123,18 @@ def _region_words():
 _WORDS = []
 
 
+def _words():
+    """Return the region words, made once per process (they come from the boundary files)."""
+    if not _WORDS:
+        _WORDS.append(_region_words())
+    return _WORDS[0]
+
+
 def region_words():
     """Return {normalised region word: [[시/도 codes], [시/군/구 codes]]} (for the mirror's
     browser-side search, which parses as parse() does)."""
-    if not _WORDS:
-        _WORDS.append(_region_words())
     found = {}
-    for (word, level), codes in _WORDS[0].items():
+    for (word, level), codes in _words().items():
         found.setdefault(word, [[], []])[level == "sigungu"] = sorted(codes)
     return found
 
@@ -137,9 +142,7 @@ def region_words():
 def parse(query):
     """Return (name, 시/도 codes, 시/군/구 codes) of a query: region words at its start or end
     narrow the search, the rest is the name (spaces taken out; not yet normalised)."""
-    if not _WORDS:
-        _WORDS.append(_region_words())
-    words = _WORDS[0]
+    words = _words()
     tokens = (query or "")[:60].split()
     sidos, sigungus = set(), set()
     while len(tokens) > 1:
