@@ -5,6 +5,7 @@ budget; if the database fails, the last bytes built for that key are served.
 """
 
 import json
+from dataclasses import replace
 
 from sqlalchemy import func, select
 
@@ -13,7 +14,9 @@ from mapapp.models import Incident, Institution, Region
 
 
 def get_payload(session, chosen, view):
-    """Return the Answer for the filter and view ("points", "sido"/"sigungu", or a count)."""
+    """Return the Answer for the filter and view ("points", "sido"/"sigungu", or a count).
+    Points and counts have no order: sort is not part of the key."""
+    chosen = replace(chosen, sort="recent")
     def chunks():
         yield json.dumps(build(session, chosen, view), ensure_ascii=False,
                          separators=(",", ":")).encode()

@@ -153,10 +153,12 @@ def test_made_up_parameters_make_no_new_entries(client, incidents):
     for n in range(50):
         assert client.get(f"/list?utm_source={n}&x{n}=1").status_code == 200
         assert client.get(f"/api/v1/incidents.csv?junk={n}").status_code == 200
-    for sort in ("name", "period", "recent"):  # exports are in id order whatever the sort
+    for sort in ("name", "period", "recent"):  # exports and points have no order of theirs
         assert client.get(f"/api/v1/incidents.csv?sort={sort}").status_code == 200
+        assert client.get(f"/api/v1/points?sort={sort}").status_code == 200
     assert len(pagecache._pages) == 1
     assert len([k for k in readmodel._answers._items if k[2] == "csv"]) == 1
+    assert len([k for k in readmodel._answers._items if k[2] == "points"]) <= 2  # + the count
     html = client.get("/list?utm_source=evil").get_data(as_text=True)
     assert "utm_source" not in html  # the language links keep only the filter
 
