@@ -2,6 +2,7 @@
 
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -19,11 +20,34 @@ def wants_json():
     )
 
 
+# What a page says for each status, in the visitor's language (Werkzeug's own texts are
+# English). A description given where the error was raised is kept.
+PAGE_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try "
+                                "again.")),
+    403: (_l("Not allowed"), _l("You do not have access to this page.")),
+    404: (_l("Page not found"), _l("There is no page at this address. It may have been removed, "
+                                   "or the address may be mistyped.")),
+    405: (_l("Not allowed"), _l("This address does not take that kind of request.")),
+    413: (_l("Too large"), _l("What was sent is too large.")),
+    415: (_l("Not accepted"), _l("What was sent is of a kind this site does not take.")),
+    429: (_l("Too many requests"), None),
+    500: (_l("Something went wrong"), _l("An unexpected error happened on our side. Please try "
+                                         "again later.")),
+    503: (_l("Temporarily unavailable"), _l("The site cannot answer right now. Please try again "
+                                            "in a few minutes.")),
+}
+
+
 def render_error(error):
     """Render an HTTP error as JSON or HTML with its own status code."""
     if wants_json():
         return jsonify(error=error.name, message=error.description), error.code
-    return render_template("errors/error.html", error=error), error.code
+    title, text = PAGE_TEXTS.get(error.code, (error.name, None))
+    default = error.description == type(error).description
+    message = text if text is not None and default else error.description
+    return render_template("errors/error.html", error=error, title=title,
+                           message=message), error.code
 
 
 def handle_http_error(error):
@@ -57,7 +81,7 @@ def handle_too_many(error):
 def handle_database_down(error):
     """A database we cannot reach is a 503, not a 500."""
     db.session.rollback()
-    return render_error(ServiceUnavailable("The database is unavailable; please try again soon."))
+    return render_error(ServiceUnavailable())
 
 
 def handle_unexpected(error):

@@ -61,7 +61,10 @@ def test_pages_answer_503_not_500_when_the_database_is_down(backend, tmp_path):
                       unreachable_database(backend, tmp_path)})
     answer = app.test_client().get("/list")
     assert answer.status_code == 503
-    assert "unavailable" in answer.get_data(as_text=True)
+    assert "일시적으로 이용할 수 없습니다" in answer.get_data(as_text=True)  # the page's language
+    english = app.test_client().get("/list?lang=en")
+    assert english.status_code == 503 and "Temporarily unavailable" in english.get_data(
+        as_text=True)
 
 
 def test_map_page_and_region_outlines_still_serve_when_the_database_is_down(backend, tmp_path):

@@ -187,3 +187,23 @@ def test_receipt_codes_typed_with_full_width_digits_are_the_same_code():
     assert normalise("１２３４－５６７８－９０１２－３４５６") == "1234567890123456"
     assert normalise("1234 5678 9012 3456") == "1234567890123456"
     assert normalise("²" * 16) is None and normalise("1234") is None
+
+
+@pytest.mark.parametrize(("method", "path", "code"), [
+    ("get", "/no-such-page", 404), ("get", "/incidents/999999", 404),
+    ("delete", "/list", 405), ("get", "/mod/admin", None)])
+def test_error_pages_speak_the_visitors_language(client, method, path, code):
+    """No Werkzeug English ("Not Found", "The requested URL was not found…") on a Korean
+    page: every error page says what happened in the page's language."""
+    for lang, expected in (("ko", "페이지를 찾을 수 없습니다"), ("en", "Page not found")):
+        answer = getattr(client, method)(f"{path}?lang={lang}")
+        if code is None or answer.status_code in (302, 303):
+            continue
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == code
+        assert "requested URL" not in html and "Not Found" not in html.replace(
+            "Page not found", "")
+        if code == 404:
+            assert expected in html
+        if lang == "ko":
+            assert re.search(r"<h1>\d{3} [가-힣]", html), html[:400]
