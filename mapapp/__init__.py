@@ -122,23 +122,25 @@ LANGUAGE_COOKIE_DAYS = 365
 def institution_name(institution):
     """An institution's name in the page's language: Korean on Korean pages; on English
     pages the English (or romanized) name with the Korean after it, as the sign reads.
-    Takes an Institution or a public record."""
-    ko = getattr(institution, "name_ko", None) or institution.get("institution_ko")
-    en = getattr(institution, "name_en", None) if hasattr(institution, "name_ko") \
-        else institution.get("institution_en")
+    Takes an Institution or a public record (a dict)."""
+    if isinstance(institution, dict):
+        ko, en = institution["institution_ko"], institution["institution_en"]
+    else:
+        ko, en = institution.name_ko, institution.name_en
     return f"{en} ({ko})" if select_locale() == "en" and en else ko
 
 
-def region_label(sido_code, sigungu_code=None):
-    """A 시/도 and 시/군/구 in the page's language ("서울특별시 동대문구" or
-    "Dongdaemun-gu, Seoul")."""
+def region_label(sido_code, sigungu_code=None, language=None):
+    """A 시/도 and 시/군/구 in the page's language, or the one given ("서울특별시 동대문구"
+    or "Dongdaemun-gu, Seoul"); names from the boundary files, not the database."""
     from geodata.regions import region_names
 
+    sido_code = sido_code or (sigungu_code or "")[:2]
     sido_names, sigungu_lists = region_names()
-    sido = sido_names.get(sido_code or (sigungu_code or "")[:2], ("", ""))
-    sigungu = next(((ko, en) for code, ko, en in sigungu_lists.get(
-        (sigungu_code or "")[:2], []) if code == sigungu_code), ("", ""))
-    if select_locale() == "en":
+    sido = sido_names.get(sido_code, ("", ""))
+    sigungu = next(((ko, en) for code, ko, en in sigungu_lists.get(sido_code, [])
+                    if code == sigungu_code), ("", ""))
+    if (language or select_locale()) == "en":
         return ", ".join(part for part in (sigungu[1], sido[1]) if part)
     return " ".join(part for part in (sido[0], sigungu[0]) if part)
 

@@ -1,9 +1,8 @@
 """Finding institutions by name, for the tip form and the JSON autocomplete."""
 
-from sqlalchemy import select
 
 from mapapp import textsearch
-from mapapp.models import Institution, Region
+from mapapp.models import Institution
 from mapapp.textinput import INT_LIMIT
 
 SEARCH_LIMIT = 20
@@ -21,12 +20,3 @@ def get_institution(session, institution_id):
         return None
     found = session.get(Institution, institution_id)
     return found if found is not None and found.active else None
-
-
-def region_names_for(session, institutions):
-    """Return {region code: Korean name} for the regions of the given institutions."""
-    codes = {c for i in institutions for c in (i.sido_code, i.sigungu_code) if c}
-    if not codes:
-        return {}
-    return dict(session.execute(select(Region.code, Region.name_ko)
-                                .where(Region.code.in_(codes))).all())

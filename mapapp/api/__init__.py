@@ -4,20 +4,11 @@ from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from mapapp import region_label
 from mapapp.extensions import db
-from mapapp.gazetteer import region_names_for, search_institutions
+from mapapp.gazetteer import search_institutions
 
 bp = Blueprint("api", __name__)
-
-
-def region_in_english(sido_code, sigungu_code):
-    """Return "Dongdaemun-gu, Seoul" for a 시/도 and 시/군/구 (names from the boundary files)."""
-    from geodata.regions import region_names
-
-    sido, sigungu = region_names()
-    district = next((en for code, _ko, en in sigungu.get(sido_code or "", [])
-                     if code == sigungu_code), "")
-    return ", ".join(part for part in (district, sido.get(sido_code, ("", ""))[1]) if part)
 
 
 @bp.get("/healthz")
@@ -58,12 +49,11 @@ def redis_answers(url):
 def institutions():
     """Search the gazetteer by name (Korean or English), optionally within one 시/도."""
     found = search_institutions(db.session, request.args.get("q", ""), request.args.get("sido", ""))
-    regions = region_names_for(db.session, found)
     response = jsonify(results=[
         {"id": i.id, "name_ko": i.name_ko, "name_en": i.name_en, "kind": i.kind,
          "address": i.address, "sido_code": i.sido_code, "sigungu_code": i.sigungu_code,
-         "region_ko": " ".join(regions.get(c, "") for c in (i.sido_code, i.sigungu_code) if c),
-         "region_en": region_in_english(i.sido_code, i.sigungu_code),
+         "region_ko": region_label(i.sido_code, i.sigungu_code, "ko"),
+         "region_en": region_label(i.sido_code, i.sigungu_code, "en"),
          "location_approximate": i.location_approximate}
         for i in found
     ])
