@@ -10,10 +10,11 @@ from sqlalchemy import false, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from geodata.regions import region_names, sigungu_names
+from mapapp import readmodel
 from mapapp.models import INSTITUTION_KINDS, VERIFICATION_LEVELS, Incident, Institution
 from mapapp.policy import is_named, named_clause
 from mapapp.spatial import in_bbox, valid_korea_point
-from mapapp.textsearch import institution_ids_named
+from mapapp.textsearch import institution_ids_named, institutions_named_select
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 SORTS = ("recent", "period", "name")
@@ -66,12 +67,12 @@ class IncidentFilter:
         if not self.q:
             return self.key()
         try:
-            ids = institution_ids_named(session, self.q)
+            ids = named_ids(session, self.q)
         except SQLAlchemyError:  # the database is down: the answer kept under key() serves
             session.rollback()
             return self.key()
-        named = ("text:" + self.q.lower() if not isinstance(ids, list) else "ids:" + hashlib.sha1(
-            ",".join(map(str, sorted(ids))).encode()).hexdigest()[:20])
+        named = ("text:" + self.q.lower() if ids is None else "ids:" + hashlib.sha1(
+            ",".join(map(str, ids)).encode()).hexdigest()[:20])
         return replace(self, q=named).key()
 
     def names_institutions(self):
@@ -107,13 +108,22 @@ class IncidentFilter:
             stmt = stmt.where(in_bbox(session, Institution.geom, box))
         if self.q:
             # Indexed (mapapp/textsearch.py): a made-up q scans nothing.
-            ids = institution_ids_named(session, self.q)
-            stmt = stmt.where(Institution.id.in_(ids) if not isinstance(ids, list) or ids
-                              else false())
+            ids = named_ids(session, self.q)
+            stmt = stmt.where(false() if ids == [] else Institution.id.in_(
+                ids if ids is not None else institutions_named_select(session, self.q)))
         order = {"recent": (Incident.published_at.desc(), Incident.id.desc()),
                  "period": (Incident.last_reported_month.desc(), Incident.id.desc()),
                  "name": (Institution.name_ko, Incident.id)}[self.sort]
         return stmt.order_by(*order)
+
+
+def named_ids(session, q):
+    """Return the ids of the institutions a `q` names, or None when there are too many to
+    list (mapapp/textsearch.py). Kept in the read model per data version, so that a warm `q`
+    asks the database nothing and a filter's key and its statement share one look-up."""
+    answer = readmodel.cached(session, "named", q, lambda: [orjson.dumps(
+        institution_ids_named(session, q))], "application/json")
+    return orjson.loads(answer.text())
 
 
 def counted_by_region(session, chosen):

@@ -282,23 +282,31 @@ def search_institutions(session, query, sido_code="", limit=10):
     return sorted(found, key=lambda i: (scores[i.id], len(i.name_ko), i.name_ko))[:limit]
 
 
-def institution_ids_named(session, query):
-    """Return the ids of every institution a public `q` names (exact, prefix or inside any
-    form; similar ones only when nothing else matches), or a SQL clause selecting them when
-    there are more than CANDIDATES (such as "학교")."""
+def institutions_named_select(session, query):
+    """Return a SELECT of the ids of the institutions a public `q` names (exact, prefix or
+    inside any form), or None when the name is too short to name any."""
     raw, sidos, sigungus = parse(query)
     name = normalise(raw)
     if len(name) < 2:
-        return []
+        return None
     clause = _prefix_clause(session, name)
     if len(name) >= 3:
         clause = or_(clause, _inside_clause(session, name))
-    named = _where_region(select(InstitutionName.institution_id).join(
+    return _where_region(select(InstitutionName.institution_id).join(
         Institution, Institution.id == InstitutionName.institution_id).where(clause),
         "", sidos, sigungus).distinct()
+
+
+def institution_ids_named(session, query):
+    """Return the sorted ids of every institution a public `q` names (similar ones only when
+    nothing else matches), or None when there are more than CANDIDATES (such as "학교"):
+    then institutions_named_select() is the filter."""
+    named = institutions_named_select(session, query)
+    if named is None:
+        return []
     ids = session.scalars(named.limit(CANDIDATES + 1)).all()
     if len(ids) > CANDIDATES:
-        return named
+        return None
     if ids:
         return sorted(ids)
     return sorted(i for i, _score in ranked_matches(session, query, limit=CANDIDATES))

@@ -135,7 +135,8 @@ def test_a_large_export_sent_plain_is_unzipped_on_the_way(client, incidents, mon
     assert plain.data == gzip.decompress(zipped.data) and b'"FeatureCollection"' in plain.data
 
 
-@pytest.mark.parametrize("path", EXPORTS + PAGES + ["/incidents/{seoul}"])
+@pytest.mark.parametrize("path", EXPORTS + PAGES + ["/incidents/{seoul}",
+                                  "/api/v1/incidents.csv?q=휘경", "/api/v1/points?q=휘경초"])
 def test_a_warm_answer_asks_the_database_nothing(client, incidents, queries, path):
     path = path.format(**incidents)
     first = client.get(path)
