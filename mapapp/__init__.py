@@ -97,6 +97,7 @@ def register_hooks(app):
         silence_request_logs,
         trust_proxies,
     )
+    from mapapp.formhelp import error_target, field_aria, fields_in_error
     from mapapp.urls import external_url
 
     silence_request_logs()
@@ -114,6 +115,8 @@ def register_hooks(app):
     app.jinja_env.globals["labels"] = labels
     app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals["mirror_page"] = mirror_page
+    app.jinja_env.globals.update(field_aria=field_aria, error_target=error_target,
+                                 fields_in_error=fields_in_error)
 
 
 LANGUAGE_COOKIE_DAYS = 365

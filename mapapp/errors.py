@@ -1,5 +1,8 @@
 """Error handlers: roll back, then answer in the form the client asked for."""
 
+import math
+import time
+
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -71,11 +74,51 @@ def handle_csrf_error(error):
     return render_error(error)
 
 
+def minutes_to_wait():
+    """Return the whole minutes until the limit that refused this request lets one through
+    again (at least 1), or None when the limiter cannot tell."""
+    from mapapp.extensions import limiter
+
+    try:
+        reset_at = limiter.current_limit.reset_at
+    except (AttributeError, RuntimeError):
+        return None
+    return max(1, math.ceil((reset_at - time.time()) / 60))
+
+
 def handle_too_many(error):
-    """A friendly 429 in the visitor's language."""
-    error.description = _("Too many requests from your connection. Please wait a while and try "
-                          "again. If you are in danger, call 112.")
+    """A friendly 429 in the visitor's language that says how long to wait. A refused tip or
+    correction request comes back as its form with everything typed in it (nothing saved)."""
+    minutes = minutes_to_wait()
+    wait = (_("Please wait about %(minutes)d minutes and try again.", minutes=minutes)
+            if minutes else _("Please wait a while and try again."))
+    if request.method == "POST" and request.endpoint in FORM_PAGES:
+        return FORM_PAGES[request.endpoint](
+            _("Too many requests have come from your connection, or from everyone, in a short "
+              "time. Nothing was saved, and what you typed is still below.") + " " + wait)
+    error.description = " ".join((
+        _("Too many requests have come from your connection in a short time."), wait,
+        _("Going back in your browser keeps what you typed."),
+        _("If you are in danger, call 112.")))
     return render_error(error)
+
+
+def _tip_form_again(message):
+    from mapapp.reports.forms import TipForm
+    from mapapp.reports.views import render_form
+
+    form = TipForm()  # not validated: keeps what was posted
+    form.form_errors.append(message)
+    return render_form(form, status=429)
+
+
+def _correction_form_again(message):
+    from mapapp.public.corrections import render_correction_form
+
+    return render_correction_form(request.view_args["incident_id"], message, status=429)
+
+
+FORM_PAGES = {"reports.tip": _tip_form_again, "public.correction": _correction_form_again}
 
 
 def handle_database_down(error):

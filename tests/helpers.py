@@ -54,3 +54,19 @@ def receipt_code(html):
     """Return the receipt code shown on a success page."""
     match = RECEIPT.search(html)
     return match.group(1) if match else None
+
+
+# The only addresses elsewhere any page links to: the support centres' own sites, in the help
+# box and the footer (links a visitor may choose to open, never loaded by the page).
+HELP_SITES = ("https://d4u.stop.or.kr", "https://ecrm.police.go.kr")
+
+
+def links_elsewhere(html):
+    """Return the hrefs of a page that leave the site, after checking each is a help site
+    opened without a referrer; and that nothing is loaded from another origin."""
+    assert not re.search(r'(src|srcset|action|poster|data)="(https?:)?//', html)
+    assert not re.search(r'<link[^>]*href="(https?:)?//', html)
+    found = re.findall(r'<a href="((?:https?:)?//[^"]*)"([^>]*)>', html)
+    for href, rest in found:
+        assert href in HELP_SITES and 'rel="noopener noreferrer"' in rest, href
+    return [href for href, _rest in found]

@@ -106,7 +106,10 @@ def test_rate_limit_answers_429_then_resets(client, app, session, monkeypatch):
     assert send_tip(client, app, fields).status_code == 200
     limited = send_tip(client, app, fields, lang="ko")
     assert limited.status_code == 429
-    assert "요청이 너무 많습니다" in limited.get_data(as_text=True)
+    html = limited.get_data(as_text=True)
+    # The form comes back in Korean with what was typed, and says how long to wait.
+    assert "너무 많은 요청이 들어왔습니다" in html and "약 1분 뒤에 다시 시도해 주세요" in html
+    assert fields["description"] in html and 'value="학교"' in html
     assert session.scalar(select(func.count()).select_from(Report)) == 2
     time.sleep(2.2)
     assert send_tip(client, app, fields).status_code == 200

@@ -26,7 +26,12 @@ def test_form_page_is_private_and_self_contained(client):
     assert page.headers["Referrer-Policy"] == "no-referrer"
     html = page.get_data(as_text=True)
     assert 'enctype="multipart' not in html and 'type="file"' not in html
-    assert "https://" not in html.split("<main")[1].split("</main>")[0]
+    main = html.split("<main")[1].split("</main>")[0]
+    # Nothing is loaded from elsewhere; the only addresses elsewhere are the help box's links
+    # to the support centres, which the tipster may choose to open.
+    assert re.findall(r"https://[^\"]*", main) == ["https://d4u.stop.or.kr"]
+    assert 'href="https://d4u.stop.or.kr" rel="noopener noreferrer"' in main
+    assert not re.search(r"(src|action|srcset|poster)=\"(https?:)?//", html)
 
 
 def test_no_javascript_search_lists_matches(client, school):
@@ -82,7 +87,8 @@ BAD_FIELDS = [
     ({"description": "x" * 2001}, "under 2000 characters"),
     ({"category": ""}, "Please choose what happened."),
     ({"category": "nonsense"}, "Not a valid choice"),
-    ({"occurred_year": ""}, "This field is required."),
+    ({"occurred_year": ""}, "Please choose the year."),
+    ({"occurred_month": ""}, "Please choose the month."),
     ({"occurred_month": "13"}, "Not a valid choice"),
     ({"occurred_year": str(date.today().year), "occurred_month": "12"}, None),  # future unless Dec
     ({"source_url": "javascript:alert(1)"}, "http:// or https://"),

@@ -80,6 +80,15 @@ def correction(incident_id):
                            hours=current_app.config["CORRECTION_TRIAGE_HOURS"])
 
 
+def render_correction_form(incident_id, message, status):
+    """Render the correction form again with what was posted and a message above it."""
+    form = CorrectionForm()  # not validated: keeps what was posted
+    form.form_errors.append(message)
+    return render_template("public/correction.html", form=form,
+                           incident=_requestable(incident_id),
+                           hours=current_app.config["CORRECTION_TRIAGE_HOURS"]), status
+
+
 @bp.route("/corrections/status", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["STATUS_RATE_LIMIT"], methods=["POST"])
 def correction_status():

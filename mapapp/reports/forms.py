@@ -76,8 +76,10 @@ class TipForm(FlaskForm):
     # on every request. The template renders them as <select> from the cached choices.
     sido_code = StringField(_l("Province or city (시/도)"), validators=[Optional()])
     sigungu_code = StringField(_l("District (시/군/구)"), validators=[Optional()])
-    occurred_year = SelectField(_l("Year"), validators=[InputRequired()], coerce=str)
-    occurred_month = SelectField(_l("Month"), validators=[InputRequired()], coerce=str,
+    occurred_year = SelectField(_l("Year"), validators=[InputRequired(
+        message=_l("Please choose the year."))], coerce=str)
+    occurred_month = SelectField(_l("Month"), validators=[InputRequired(
+        message=_l("Please choose the month."))], coerce=str,
                                  choices=options([("", "—")] + [(str(m), str(m))
                                                                  for m in range(1, 13)]))
     occurred_approximate = BooleanField(_l("The date is approximate"))
@@ -152,7 +154,7 @@ class TipForm(FlaskForm):
                 "Choose the school from the search results, or write its name below."))
             return False
         if not self.sido_code.data:
-            self.institution_text.errors.append(_l("Please also choose its province or city."))
+            self.sido_code.errors.append(_l("Please also choose its province or city."))
             return False
         return valid
 

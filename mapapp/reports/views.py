@@ -5,7 +5,7 @@ import secrets
 import time
 from datetime import date, timedelta
 
-from flask import current_app, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete
@@ -122,6 +122,17 @@ def tip():
         db.session.rollback()
         current_app.logger.warning("tip not saved: database unavailable")
         return render_template("reports/unavailable.html", form=form), 503
+    return render_template("reports/receipt.html", code=receipts.grouped(code))
+
+
+@bp.post("/receipt")
+def receipt():
+    """The receipt again, in the language chosen on it: its language links post the code back
+    (a link would open the empty form, and the code is shown only once). Nothing is looked up
+    or stored; a code that is not 16 digits is refused."""
+    code = receipts.normalise(request.form.get("code"))
+    if code is None:
+        abort(400)
     return render_template("reports/receipt.html", code=receipts.grouped(code))
 
 
