@@ -43,6 +43,13 @@ class PrivateLogger(Logger):
 logger_class = PrivateLogger
 
 
+def pre_fork(server, worker):
+    """Settle the master's heap before a worker is forked (mapapp/memory.py)."""
+    from mapapp.memory import settle_heap
+
+    settle_heap()
+
+
 def post_fork(server, worker):
     """Give each worker its own database connections (none may cross a fork)."""
     from mapapp.extensions import db

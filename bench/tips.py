@@ -56,10 +56,12 @@ def server(database_url, settings=None):
     RUNNING[port] = process  # for benches that read the workers' memory
     try:
         for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+            try:  # answered, not only accepted: the master listens before a worker is up
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
                 break
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 time.sleep(0.1)
         yield port
     finally:

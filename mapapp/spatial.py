@@ -138,6 +138,15 @@ def in_bbox(session, column, bbox):
     return _rowid(column).in_(ids) & exact
 
 
+def month_of(session, column):
+    """Return a SQL expression of a date column as 'YYYY-MM' text (queries.month_text reads
+    it as it is). PostgreSQL formats it in C; psycopg would otherwise make 200,000 date objects
+    per export for Python to format again. SQLite already stores dates as text."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.substr(column, 1, 7)
+
+
 def contains_point(session, column, lon, lat):
     """Return a WHERE clause keeping rows whose polygon contains the point (index-assisted)."""
     where = func.ST_Contains(column, point(lon, lat))

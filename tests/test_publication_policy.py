@@ -56,6 +56,14 @@ def test_tips_only_is_counted_in_its_sigungu(client, incidents, tips_only):
     geo = json.loads(client.get("/api/v1/incidents.geojson").get_data(as_text=True))
     counted = [f for f in geo["features"] if f["geometry"] is None]
     assert len(counted) == 1 and "id" not in counted[0]
+    # A counted feature says its region, period and level, nothing else and no nulls.
+    assert counted[0]["properties"] == {
+        "named": False, "sido_code": "11", "sido_ko": "서울특별시",
+        "sigungu_code": tips_only["sigungu"], "sigungu_ko": "동대문구",
+        "first_month": unnamed[0]["first_month"], "last_month": unnamed[0]["last_month"],
+        "verification_level": unnamed[0]["verification_level"], "summary_ko": "",
+        "summary_en": "", "sources": [], "demo": unnamed[0]["demo"] == "True"}
+    assert re.fullmatch(r"\d{4}-\d{2}", unnamed[0]["first_month"])
     stats = client.get("/stats").get_data(as_text=True)
     assert 'data-testid="unnamed"' in stats
 

@@ -18,6 +18,7 @@ from mapapp.extensions import db
 from mapapp.models import Incident, Institution
 from mapapp.policy import named_clause, named_levels
 from mapapp.queries import PUBLIC_FIELDS, IncidentFilter, public_record, public_values
+from mapapp.spatial import month_of
 
 EXPORT_LIMIT = 200_000
 BATCH = 2000  # rows read and written at a time: no export is ever held whole as objects
@@ -30,6 +31,7 @@ RECORD_COLUMNS = (Incident.id, Incident.first_reported_month, Incident.last_repo
                   Institution.name_en, Institution.kind, Institution.lon, Institution.lat,
                   Institution.location_approximate)
 
+MONTH_COLUMNS = ("first_reported_month", "last_reported_month")
 RecordRow = namedtuple("RecordRow", [column.key for column in RECORD_COLUMNS])
 
 
@@ -41,7 +43,8 @@ def _values(chosen):
     The columns are read as the driver gives them, without SQLAlchemy's type processing
     (dates, times and JSON as SQLite's text; public_values reads either form): at 100,000
     rows that processing took as long as the rest of the build."""
-    raw = [type_coerce(column, NullType()).label(column.key) for column in RECORD_COLUMNS]
+    raw = [(month_of(db.session, column) if column.key in MONTH_COLUMNS else
+            type_coerce(column, NullType())).label(column.key) for column in RECORD_COLUMNS]
     stmt = chosen.statement(db.session, "all").with_only_columns(*raw)
     # On the statement, not the connection: Connection.execution_options() would change the
     # connection itself, and every later statement would go through a server-side cursor.
@@ -88,16 +91,24 @@ _properties = itemgetter(*(PUBLIC_FIELDS.index(name) for name in PROPERTIES))
 _ID, _LON, _LAT = (PUBLIC_FIELDS.index(name) for name in ("id", "lon", "lat"))
 
 
+# What a counted incident keeps (public_values leaves the rest None): read by index, not
+# filtered key by key, as that was the largest cost of building the GeoJSON.
+COUNTED = ("named", "sido_code", "sido_ko", "sigungu_code", "sigungu_ko", "first_month",
+           "last_month", "verification_level", "summary_ko", "summary_en", "sources", "demo")
+_counted = itemgetter(*(PUBLIC_FIELDS.index(name) for name in COUNTED))
+
+
 def _feature(values):
     """Return a GeoJSON feature of public values: a point for a named incident; a counted one
-    has no geometry and no id (its region is in the properties)."""
-    properties = zip(PROPERTIES, _properties(values), strict=True)
+    has no geometry and no id (its region is in the properties; no None values)."""
     if not values[0]:  # counted: no institution
-        return {"type": "Feature", "geometry": None,
-                "properties": {k: v for k, v in properties if v is not None}}
+        kept = _counted(values)
+        properties = zip(COUNTED, kept) if None not in kept else (
+            (k, v) for k, v in zip(COUNTED, kept) if v is not None)
+        return {"type": "Feature", "geometry": None, "properties": dict(properties)}
     return {"type": "Feature", "id": values[_ID],
             "geometry": {"type": "Point", "coordinates": [values[_LON], values[_LAT]]},
-            "properties": dict(properties)}
+            "properties": dict(zip(PROPERTIES, _properties(values)))}
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>")
