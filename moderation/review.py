@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from geodata.regions import region_names
 from mapapp import publishing
@@ -113,11 +113,23 @@ def reply(tip_id):
 
 @bp.post("/queue/spam")
 def bulk_spam():
-    """Mark every pending tip of the checked institutions as spam."""
+    """Mark every pending tip of the checked institutions as spam, after a confirmation page
+    that names the groups and counts their tips (spam closes tips for good)."""
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
     ids = [v for v in request.form.getlist("institution_id", type=int) if v > 0]
+    if request.form.get("confirmed") != "yes":
+        chosen = db.session.execute(
+            select(Institution, func.count(Report.id)).join(
+                Report, Report.institution_id == Institution.id)
+            .where(Institution.id.in_(ids), Report.status == "pending")
+            .group_by(Institution.id).order_by(Institution.name_ko)).all()
+        if not chosen:
+            flash(_l("Check at least one group with pending tips first."))
+            return redirect(url_for("moderation.queue"))
+        return render_template("moderation/spam_confirm.html", chosen=chosen,
+                               action_form=form, tips=sum(n for _, n in chosen))
     with write_transaction(db.session):
         tips = db.session.scalars(select(Report).where(Report.institution_id.in_(ids),
                                                        Report.status == "pending")).all()

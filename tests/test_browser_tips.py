@@ -109,3 +109,80 @@ def test_the_short_form_finds_the_school_without_javascript(site):
     chosen = read_rows(url, select(Institution.name_ko).join(
         Report, Report.institution_id == Institution.id))
     assert [row[0] for row in chosen] == ["휘경여자고등학교"]
+
+
+def lang_of(page):
+    return page.get_attribute("html", "lang")
+
+
+@pytest.mark.parametrize("javascript", [False, True])
+def test_the_english_journey_stays_english(site, javascript):
+    """Search, a mistake, the receipt, its language switch and the status lookup: every page
+    in English, with no language cookie on the tip pages (issue 15)."""
+    base, _url = site
+    with browser(javascript=javascript) as (page, requested):
+        page.goto(f"{base}/report?lang=en")
+        page.fill("#q", "휘경여고")
+        page.click("button[name=action][value=search]")
+        assert lang_of(page) == "en" and "Hwigyeong" in page.text_content("#matches")
+        page.locator("#matches input[name=institution_id]").first.check()
+        page.click("button[name=action][value=submit]")  # nothing else answered
+        assert lang_of(page) == "en"
+        summary = page.text_content("[data-testid=error-summary]")
+        assert "There is a problem" in summary and "Please choose the year." in summary
+        page.click("[data-testid=error-summary] a[href='#occurred_year']")
+        assert page.evaluate("document.activeElement.id") == "occurred_year"
+        fill_tip(page)
+        page.click("button[name=action][value=submit]")
+        assert lang_of(page) == "en" and "Save this receipt code now" in page.content()
+        code = page.text_content("[data-testid=receipt] code")
+        page.click("nav.lang button[lang=ko]")  # the receipt, in Korean, with its code
+        assert lang_of(page) == "ko" and page.text_content("[data-testid=receipt] code") == code
+        page.click("nav.lang button[lang=en]")
+        assert lang_of(page) == "en" and page.text_content("[data-testid=receipt] code") == code
+        page.click("a.button")  # "I saved the code: check the status"
+        assert lang_of(page) == "en"
+        page.fill("#code", code)
+        page.click("main button[type=submit]")
+        assert lang_of(page) == "en"
+        assert page.get_attribute("[data-testid=status]", "data-state") == "received"
+        assert "Received" in page.text_content("[data-testid=status]")
+        assert not [c for c in page.context.cookies() if c["name"] == "lang"]
+        assert only_our_origin(requested, base) == []
+
+
+def test_a_keyboard_alone_files_a_tip(site):
+    """Tab, type, arrows and Space or Enter: no mouse from the form to the receipt."""
+    base, url = site
+    with browser(javascript=True) as (page, _requested):
+        page.goto(f"{base}/report")
+        page.focus("#q")
+        page.keyboard.type("서울휘경초")
+        page.wait_for_selector("#matches input[name=institution_id]")
+        tab_to(page, "input[name=institution_id]")
+        page.keyboard.press("Space")
+        assert page.is_checked("#matches input[name=institution_id]")
+        tab_to(page, "#occurred_year")
+        page.keyboard.type("2024")
+        tab_to(page, "#occurred_month")
+        page.keyboard.type("9")
+        tab_to(page, "input[name=category]")
+        page.keyboard.press("Space")
+        tab_to(page, "#description")
+        page.keyboard.type("반 친구들 사진이 합성되어 단체방에 올라왔습니다.")
+        tab_to(page, "#confirm")
+        page.keyboard.press("Space")
+        tab_to(page, "button[name=action][value=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[data-testid=receipt] code")
+    rows = stored_reports(url)
+    assert len(rows) == 1 and rows[0][0] is not None
+
+
+def tab_to(page, selector, most=60):
+    """Press Tab until the element matching `selector` has focus."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"Tab never reached {selector}")

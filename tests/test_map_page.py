@@ -1,5 +1,6 @@
 """The map page's scaffolding, region boundaries, popup records, stats and language choice."""
 
+import json
 import re
 from pathlib import Path
 
@@ -23,16 +24,40 @@ def test_map_is_folium_scaffolding_with_vendored_assets_only(client):
     assert re.search(r"var map_\w+ = L\.map\(", html)
     assert re.search(r"var marker_cluster_\w+ = L\.markerClusterGroup\(", html)
     assert "L.control.layers(" in html and "L.control.scale()" in html
+    assert "L.control.fullscreen(" in html and "L.control.locate(" in html
     for asset in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css",
                   "vendor/leaflet.markercluster/leaflet.markercluster.js",
-                  "vendor/leaflet.markercluster/MarkerCluster.css"):
+                  "vendor/leaflet.markercluster/MarkerCluster.css",
+                  "vendor/leaflet.fullscreen/Control.FullScreen.js",
+                  "vendor/leaflet.fullscreen/Control.FullScreen.css",
+                  "vendor/leaflet.locatecontrol/L.Control.Locate.umd.js",
+                  "vendor/leaflet.locatecontrol/L.Control.Locate.min.css"):
         assert f'"/static/{asset}"' in html, asset
         with client.get(f"/static/{asset}") as served:
             assert served.status_code == 200
             assert "max-age=3600" in served.headers["Cache-Control"]
     lowered = html.lower()
     assert not [hint for hint in CDN_HINTS if hint in lowered]
-    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert not re.search(r'(src|href)="(https?:)?//', html.split("<footer")[0])
+    # No script in <head> holds up the first paint: the libraries come at the end, in order.
+    head, body = html.split("</head>")
+    assert "<script" not in head and '<link rel="stylesheet" href="/static/vendor/' in head
+    order = [body.index(f'src="/static/{name}"') for name in (
+        "vendor/leaflet/leaflet.js", "vendor/leaflet.markercluster/leaflet.markercluster.js",
+        "vendor/leaflet.locatecontrol/L.Control.Locate.umd.js", "js/map.js")]
+    assert order == sorted(order) and body.index("L.map(") > order[-2]
+    with client.get("/static/vendor/leaflet.fullscreen/icon-fullscreen.svg") as icon:
+        assert icon.status_code == 200  # the button's picture, named in the plugin's CSS
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("Full screen", "Show schools near me")),
+                                         ("ko", ("전체 화면", "내 주변 학교 보기"))])
+def test_full_screen_and_near_me_speak_the_page_language(client, lang, words):
+    html = client.get(f"/?lang={lang}").get_data(as_text=True)
+    for word in words:  # as folium writes them (JSON, ASCII escapes)
+        assert json.dumps(word) in html, word
+    # The position stays in the page: the control only moves the map.
+    assert '"setView": "once"' in html and '"showPopup": false' in html
 
 
 def test_the_map_scaffolding_is_the_same_bytes_every_time():
@@ -49,6 +74,8 @@ def test_vendored_libraries_keep_their_licences():
     assert "BSD 2-Clause" in (vendor / "leaflet/LICENSE").read_text()
     assert "MIT" in (vendor / "leaflet.markercluster/MIT-LICENCE.txt").read_text().upper()
     assert "1.9.4" in (vendor / "leaflet/leaflet.js").read_text()[:200]
+    assert "MIT" in (vendor / "leaflet.fullscreen/LICENSE").read_text().upper()
+    assert "MIT" in (vendor / "leaflet.locatecontrol/LICENSE").read_text().upper()
 
 
 def test_viewport_allows_zooming_and_every_inline_script_or_style_has_the_nonce(client):

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mapapp.models import AuditEvent
-from tests.helpers import csrf_token
+from tests.helpers import HELP_SITES, csrf_token, links_elsewhere
 from tests.moderation_helpers import make_moderator, sign_in
 from tests.test_moderation_auth import deactivate
 
@@ -85,4 +85,6 @@ def test_moderator_pages_are_private_and_self_contained(client, app, session, pa
     answer = client.get(path, follow_redirects=True)
     assert answer.headers["Cache-Control"] == "no-store"
     html = answer.get_data(as_text=True)
-    assert 'src="http' not in html and 'href="http' not in html
+    page, footer = html.split("<footer")
+    assert 'src="http' not in page and 'href="http' not in page
+    assert sorted(links_elsewhere(footer)) == sorted(HELP_SITES)  # the helplines' sites

@@ -155,8 +155,21 @@ def test_bulk_spam(app, session):
     tip_id = add_tip(session, inst)
     alice = signed_in(app, session, "alice")
     token = csrf_token(alice.get("/mod/queue").get_data(as_text=True))
-    alice.post("/mod/queue/spam", data={"csrf_token": token, "institution_id": str(inst)})
+    # First a confirmation that names the group and counts its tips; nothing changes yet.
+    ask = alice.post("/mod/queue/spam", data={"csrf_token": token, "institution_id": str(inst)})
+    html = ask.get_data(as_text=True)
+    assert ask.status_code == 200 and 'data-testid="spam-groups"' in html
+    assert session.get(Institution, inst).name_ko in html
+    session.expire_all()
+    assert session.get(Report, tip_id).status == "pending"
+    assert f'name="institution_id" value="{inst}"' in html and 'value="yes"' in html
+    alice.post("/mod/queue/spam", data={"csrf_token": token, "institution_id": str(inst),
+                                        "confirmed": "yes"})
+    session.expire_all()
     assert session.get(Report, tip_id).status == "spam"
+    # Nothing checked: back to the queue with a note, nothing asked.
+    empty = alice.post("/mod/queue/spam", data={"csrf_token": token})
+    assert empty.status_code == 302
 
 
 def test_tip_text_is_inert_in_the_queue_and_review_pages(app, session):

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.conftest import XSS
+from tests.helpers import HELP_SITES, links_elsewhere
 
 # These tests are about filters and fields: every level is named here; the default
 # publication policy has its own tests (test_publication_policy.py).
@@ -99,7 +100,9 @@ def test_incident_page_states(client, incidents):
 def test_public_pages_load_nothing_from_other_origins(client, incidents):
     for path in ("/list", f"/incidents/{incidents['seoul']}"):
         html = client.get(path).get_data(as_text=True)
-        assert not re.search(r'(src|href)="(https?:)?//(?!example\.org/)', html), path
+        footer = html.index("<footer")
+        assert not re.search(r'(src|href)="(https?:)?//(?!example\.org/)', html[:footer]), path
+        assert sorted(links_elsewhere(html[footer:])) == sorted(HELP_SITES)
 
 
 @pytest.mark.parametrize(("query", "expected"), CASES[:6])

@@ -99,7 +99,7 @@ BAD_FIELDS = [
     ({"institution_text": "어느 학교", "sido_code": ""}, "also choose its province"),
     ({"institution_text": "어느 학교", "sido_code": "11", "sigungu_code": "26110"},
      "not in the chosen province"),
-    ({"sido_code": "99", "institution_text": "x"}, "Not a valid choice"),
+    ({"sido_code": "99", "institution_text": "x"}, "province or city from the list"),
 ]
 
 

@@ -22,6 +22,17 @@ def filter_context(chosen):
             "levels": VERIFICATION_LEVELS}
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """The icon browsers and crawlers ask for at the root (pages name the SVG one)."""
+    from flask import send_from_directory
+
+    answer = send_from_directory(current_app.static_folder, "favicon.ico",
+                                 mimetype="image/vnd.microsoft.icon")
+    answer.headers["Cache-Control"] = "public, max-age=604800"
+    return answer
+
+
 @bp.get("/")
 def home():
     """The map: folium scaffolding in our page; incidents come from the points API."""
@@ -32,7 +43,8 @@ def home():
     chosen = IncidentFilter.from_args(request.args)
     config = current_app.config
     parts = build_map(url_for("static", filename=""), config["TILE_URL"],
-                      config["TILE_ATTRIBUTION"], _("Incidents"), _("Regions"))
+                      config["TILE_ATTRIBUTION"], _("Incidents"), _("Regions"),
+                      (_("Full screen"), _("Leave full screen"), _("Show schools near me")))
 
     def render():
         # Still rendered when the database is down, with the last count it saw.

@@ -12,6 +12,7 @@ from mapapp.models import Incident, IncidentHistory, Institution
 from mapapp.payload import get_total
 from mapapp.policy import is_named
 from mapapp.public import bp, filter_context, through_page_cache
+from mapapp.locator import outline
 from mapapp.queries import IncidentFilter, counted_by_region, public_record
 
 
@@ -41,6 +42,22 @@ class Page:
     @property
     def next_num(self):
         return self.number + 1
+
+    @property
+    def last(self):
+        return max(1, -(-self.total // PER_PAGE))
+
+    def numbers(self, around=2):
+        """Return the page numbers to link, None standing for a gap: the first, the last and
+        `around` either side of this one (1 … 4 5 [6] 7 8 … 40)."""
+        shown = sorted({1, self.last, *range(max(1, self.number - around),
+                                             min(self.last, self.number + around) + 1)})
+        out = []
+        for n in shown:
+            if out and n - out[-1] > 1:
+                out.append(None)
+            out.append(n)
+        return out
 
 
 @bp.get("/list")
@@ -99,6 +116,8 @@ def incident_page(incident_id):
         history = db.session.scalars(select(IncidentHistory).where(
             IncidentHistory.incident_id == incident.id).order_by(IncidentHistory.id)).all()
         return render_template("public/incident.html", incident=incident, record=record,
-                               history=history)
+                               history=history,
+                               address=institution.address if record else None,
+                               outline=outline(record["sido_code"]) if record else None)
 
     return through_page_cache(render, incident_id)

@@ -134,12 +134,13 @@ class TipForm(FlaskForm):
     def validate_sido_code(self, field):
         """Accept only a known 시/도 code."""
         if field.data not in region_names()[0]:
-            raise ValidationError(_l("Not a valid choice."))
+            raise ValidationError(_l("Please choose its province or city from the list."))
 
     def validate_sigungu_code(self, field):
         """A 시/군/구 must be known and lie in the chosen 시/도."""
         if field.data not in sigungu_names():
-            raise ValidationError(_l("Not a valid choice."))
+            raise ValidationError(_l("Please choose its district from the list, or leave it "
+                                     "empty."))
         if field.data and self.sido_code.data and not field.data.startswith(self.sido_code.data):
             raise ValidationError(_l("That district is not in the chosen province or city."))
 

@@ -152,6 +152,7 @@
   /* Region outlines (always: the map stays readable without tiles) or the choropleth. */
   function drawRegions(collection, counts) {
     regionLayer.clearLayers();
+    bubbleRows = bubbleLayer = null;
     var max = 0;
     if (counts) Object.keys(counts).forEach(function (c) { max = Math.max(max, counts[c]); });
     var steps = breaks(Math.max(max, 1));
@@ -172,9 +173,9 @@
   }
 
   function pinIcon(level, demo) {
-    return L.divIcon({
+    return L.divIcon({ // 24 px: WCAG 2.2's smallest target
       className: "pin " + (PIN[level] || "pin-tips") + (demo ? " pin-demo" : ""),
-      iconSize: [18, 18], iconAnchor: [9, 9], popupAnchor: [0, -8]
+      iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -11]
     });
   }
 
@@ -230,19 +231,44 @@
     markers = {};
   }
 
-  /* At low zoom with many incidents the server sends counts per region: one bubble each. */
+  /* At low zoom with many incidents the server sends counts per region. Bubbles never
+     overlap: from the largest count down, a region whose bubble would touch one already
+     placed adds its count to that one (which then says "these regions: n"), so every
+     number stays readable and the total is unchanged. Placed again at every zoom. */
+  var BUBBLE = 40; // px, as in site.css
+  var bubbleRows = null, bubbleLayer = null;
+
   function drawBubbles(payload) {
-    var markers = payload.rows.map(function (row) {
-      var bubble = el("div", String(row[4]));
-      var marker = L.marker([row[3], row[2]], {
-        icon: L.divIcon({ className: "bubble", html: bubble, iconSize: [44, 44] }),
-        title: row[1] + ": " + row[4], keyboard: true
-      });
-      marker.on("click", function () { map.setView([row[3], row[2]], Math.min(map.getZoom() + 2, 12)); });
-      return marker;
-    });
-    regionLayer.addLayer(L.layerGroup(markers));
+    bubbleRows = payload.rows;
+    placeBubbles();
   }
+
+  function placeBubbles() {
+    if (bubbleLayer) { regionLayer.removeLayer(bubbleLayer); bubbleLayer = null; }
+    if (!bubbleRows) return;
+    var placed = [];
+    bubbleRows.slice().sort(function (a, b) { return b[4] - a[4] || (a[0] < b[0] ? -1 : 1); })
+      .forEach(function (row) {
+        var at = map.latLngToLayerPoint([row[3], row[2]]), near = null, best = Infinity;
+        placed.forEach(function (spot) {
+          var apart = spot.at.distanceTo(at); // boxes, not circles, must stay apart
+          var touch = Math.abs(spot.at.x - at.x) < BUBBLE + 4 && Math.abs(spot.at.y - at.y) < BUBBLE + 4;
+          if (touch && apart < best) { best = apart; near = spot; }
+        });
+        if (near) { near.count += row[4]; near.names.push(row[1]); }
+        else placed.push({ at: at, row: row, count: row[4], names: [row[1]] });
+      });
+    bubbleLayer = L.layerGroup(placed.map(function (spot) {
+      var row = spot.row, where = [row[3], row[2]];
+      var marker = L.marker(where, {
+        icon: L.divIcon({ className: "bubble", html: el("div", String(spot.count)), iconSize: [BUBBLE, BUBBLE] }),
+        title: spot.names.join(", ") + ": " + spot.count, keyboard: true
+      });
+      marker.on("click", function () { map.setView(where, Math.min(map.getZoom() + 2, 12)); });
+      return marker;
+    })).addTo(regionLayer);
+  }
+  map.on("zoomend", placeBubbles);
 
   function pointsRequest(filters) {
     var zoom = map.getZoom();
@@ -325,6 +351,32 @@
     mode = event.target.value;
     refresh(true);
   });
-  map.on("moveend", function () { refresh(false); });
+  /* The keyboard: Tab reaches pins, clusters and region bubbles (Leaflet makes them
+     focusable) from the top left to the bottom right; Enter or Space opens a pin's popup,
+     or zooms into a cluster or bubble as a click would. Focus then stays on the map. */
+  function keyboardOrder() {
+    var pane = map.getPane("markerPane");
+    var icons = Array.prototype.slice.call(pane.children);
+    if (icons.indexOf(document.activeElement) >= 0) return; // never move what has focus
+    var place = function (node) { var r = node.getBoundingClientRect(); return [Math.round(r.top / 48), r.left]; };
+    icons.map(function (node) { return [place(node), node]; }).sort(function (a, b) {
+      return a[0][0] - b[0][0] || a[0][1] - b[0][1];
+    }).forEach(function (pair) { pane.appendChild(pair[1]); });
+  }
+  map.getContainer().addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" && event.key !== " ") return;
+    var icon = event.target;
+    if (!icon.classList || !icon.classList.contains("leaflet-marker-icon")) return;
+    event.preventDefault(); // no page scroll on Space, and no second click from Enter
+    var pin = icon.classList.contains("pin");
+    icon.click();
+    if (!pin) map.getContainer().focus({ preventScroll: true }); // the cluster is gone
+  });
+  map.on("moveend", function () { refresh(false); window.setTimeout(keyboardOrder, 0); });
+  cluster.on("animationend", keyboardOrder);
+  var locate = window[wrap.dataset.locate];
+  if (locate) {
+    locate.options.onLocationError = function () { say(labels.near_failed); };
+  }
   apply(urlFilters(), false);
 })();
