@@ -88,6 +88,7 @@ def register_commands(app):
 
 def register_hooks(app):
     """Add security headers, proxy handling, the language cookie and template helpers."""
+    from mapapp.formhelp import error_target, field_aria, fields_in_error
     from mapapp.labels import label, labels
     from mapapp.mirror import mirror_page
     from mapapp.security import (
@@ -97,7 +98,6 @@ def register_hooks(app):
         silence_request_logs,
         trust_proxies,
     )
-    from mapapp.formhelp import error_target, field_aria, fields_in_error
     from mapapp.urls import external_url
 
     silence_request_logs()

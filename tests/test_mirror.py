@@ -55,6 +55,8 @@ def test_every_link_resolves_in_the_mirror_or_on_the_application(app, session, i
             f"incidents/{incidents['sejong']}/index.html",
             f"en/incidents/{incidents['univ']}/index.html"} <= set(found)
     assert summary["incident_pages"] == 4  # sejong, univ, hidden, retracted
+    assert (tmp_path / "favicon.ico").read_bytes() == Path(app.static_folder, "favicon.ico"
+                                                            ).read_bytes()
     to_app = set()
     for name, page in found.items():
         for url in links(page):

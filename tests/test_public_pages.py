@@ -5,13 +5,15 @@ and the description crawlers and phones ask for."""
 import re
 
 import pytest
+
 from mapapp.models import Incident, Institution
 from mapapp.public.incidents import Page
 
 
 @pytest.mark.parametrize("number, last, shown", [
     (1, 1, [1]), (1, 3, [1, 2, 3]), (6, 40, [1, None, 4, 5, 6, 7, 8, None, 40]),
-    (1, 40, [1, 2, 3, None, 40]), (40, 40, [1, None, 38, 39, 40]), (4, 8, [1, 2, 3, 4, 5, 6, None, 8]),
+    (1, 40, [1, 2, 3, None, 40]), (40, 40, [1, None, 38, 39, 40]),
+    (4, 8, [1, 2, 3, 4, 5, 6, None, 8]),
 ])
 def test_page_numbers_show_the_ends_and_the_neighbours(number, last, shown):
     from mapapp.public.incidents import PER_PAGE

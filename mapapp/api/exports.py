@@ -103,12 +103,12 @@ def _feature(values):
     has no geometry and no id (its region is in the properties; no None values)."""
     if not values[0]:  # counted: no institution
         kept = _counted(values)
-        properties = zip(COUNTED, kept) if None not in kept else (
-            (k, v) for k, v in zip(COUNTED, kept) if v is not None)
+        properties = zip(COUNTED, kept, strict=True) if None not in kept else (
+            (k, v) for k, v in zip(COUNTED, kept, strict=True) if v is not None)
         return {"type": "Feature", "geometry": None, "properties": dict(properties)}
     return {"type": "Feature", "id": values[_ID],
             "geometry": {"type": "Point", "coordinates": [values[_LON], values[_LAT]]},
-            "properties": dict(zip(PROPERTIES, _properties(values)))}
+            "properties": dict(zip(PROPERTIES, _properties(values), strict=True))}
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>")

@@ -100,6 +100,8 @@ class _Publisher:
                 self.out.write(f"/static/{relative}", body)
                 self.out.write(hashed, body)
                 found[f"/static/{relative}"] = hashed
+                if relative == "favicon.ico":  # asked for at the root by browsers and crawlers
+                    self.out.write("/favicon.ico", body)
         return found
 
     def run(self):

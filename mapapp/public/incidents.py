@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from mapapp import readmodel
 from mapapp.extensions import db
+from mapapp.locator import outline
 from mapapp.models import Incident, IncidentHistory, Institution
 from mapapp.payload import get_total
 from mapapp.policy import is_named
 from mapapp.public import bp, filter_context, through_page_cache
-from mapapp.locator import outline
 from mapapp.queries import IncidentFilter, counted_by_region, public_record
 
 
