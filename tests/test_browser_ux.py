@@ -70,8 +70,8 @@ def test_on_a_phone_the_map_is_on_the_first_screen(named_site, lang):
         # Full screen and "near me" are there, named in the page's language.
         names = page.eval_on_selector_all(
             ".leaflet-control a[title]", "nodes => nodes.map(n => n.getAttribute('title'))")
-        wanted = ("전체 화면", "내 주변 학교 보기") if lang == "ko" else (
-            "Full screen", "Show schools near me")
+        wanted = ("전체 화면", "내 주변 학교 보기", "확대", "축소") if lang == "ko" else (
+            "Full screen", "Show schools near me", "Zoom in", "Zoom out")
         assert set(wanted) <= set(names), names
         assert page.evaluate("window.__errors") == []
 

@@ -115,7 +115,7 @@ def test_every_public_path_is_snapshotted(app):
         # Not about incidents: forms, receipts, boundaries, gazetteer, health, docs.
         "/report", "/report/status", "/incidents/<int:incident_id>/correction",
         "/corrections/status", "/api/v1/regions.geojson", "/api/v1/institutions", "/healthz",
-        "/api/v1/openapi.json", "/method", "/support"}
+        "/api/v1/openapi.json", "/method", "/support", "/favicon.ico"}
     assert public <= considered, sorted(public - considered)
 
 

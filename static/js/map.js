@@ -374,6 +374,10 @@
   });
   map.on("moveend", function () { refresh(false); window.setTimeout(keyboardOrder, 0); });
   cluster.on("animationend", keyboardOrder);
+  if (map.zoomControl) { // Leaflet's own titles are English
+    [[map.zoomControl._zoomInButton, labels.zoom_in], [map.zoomControl._zoomOutButton, labels.zoom_out]]
+      .forEach(function (pair) { pair[0].title = pair[1]; pair[0].setAttribute("aria-label", pair[1]); });
+  }
   var locate = window[wrap.dataset.locate];
   if (locate) {
     locate.options.onLocationError = function () { say(labels.near_failed); };
