@@ -162,18 +162,14 @@ def test_a_keyboard_alone_files_a_tip(site):
         tab_to(page, "input[name=institution_id]")
         page.keyboard.press("Space")
         assert page.is_checked("#matches input[name=institution_id]")
-        tab_to(page, "#occurred_year")
-        page.keyboard.type("2024")
-        tab_to(page, "#occurred_month")
-        page.keyboard.type("9")
-        tab_to(page, "input[name=category]")
-        page.keyboard.press("Space")
-        tab_to(page, "#description")
-        page.keyboard.type("반 친구들 사진이 합성되어 단체방에 올라왔습니다.")
-        tab_to(page, "#confirm")
-        page.keyboard.press("Space")
-        tab_to(page, "button[name=action][value=submit]")
-        page.keyboard.press("Enter")
+        for selector, how, keys in (
+                ("#occurred_year", "type", "2024"), ("#occurred_month", "type", "9"),
+                ("input[name=category]", "press", "Space"),
+                ("#description", "type", "반 친구들 사진이 합성되어 단체방에 올라왔습니다."),
+                ("#confirm", "press", "Space"),
+                ("button[name=action][value=submit]", "press", "Enter")):
+            tab_to(page, selector)
+            getattr(page.keyboard, how)(keys)
         page.wait_for_selector("[data-testid=receipt] code")
     rows = stored_reports(url)
     assert len(rows) == 1 and rows[0][0] is not None

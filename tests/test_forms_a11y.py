@@ -149,3 +149,14 @@ def test_other_429_pages_say_how_long_and_that_going_back_keeps_the_text(client,
     assert answer.status_code == 429 and "Retry-After" in answer.headers
     assert re.search(r"약 \d+분 뒤에 다시 시도해 주세요", html)
     assert "뒤로 가기를 누르면 입력하신 내용이 남아 있습니다" in html
+
+
+def test_tip_pages_carry_the_language_in_their_links_not_in_a_cookie(client):
+    """A tip page sets no language cookie, so its links say the language themselves."""
+    answer = client.get("/report?lang=en")
+    html = answer.get_data(as_text=True)
+    assert "lang=" not in answer.headers.get("Set-Cookie", "")
+    nav = html.split('class="site-nav"')[1].split("</nav>")[0]
+    assert nav.count("?lang=en") == 5 and 'href="/report/status?lang=en"' in html
+    public = client.get("/list?lang=en").get_data(as_text=True)  # the cookie keeps it there
+    assert "?lang=" not in public.split('class="site-nav"')[1].split("</nav>")[0]
