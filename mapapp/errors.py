@@ -62,15 +62,9 @@ def handle_http_error(error):
 
 def handle_csrf_error(error):
     """An expired or missing CSRF token on the tip form re-renders it with the input kept."""
-    if request.blueprint == "reports" and request.endpoint == "reports.tip":
-        from mapapp.reports.forms import TipForm
-        from mapapp.reports.views import render_form
-
-        form = TipForm()  # not validated: keeps what was posted, renders a fresh token
-        form.form_errors.append(_("Your session expired. Please check your answers and send "
-                                  "again; nothing you typed was lost."))
-        form.started.data = None
-        return render_form(form, status=400)
+    if request.endpoint == "reports.tip":
+        return _tip_form_again(_("Your session expired. Please check your answers and send "
+                                 "again; nothing you typed was lost."), 400, new_token=True)
     return render_error(error)
 
 
@@ -103,13 +97,16 @@ def handle_too_many(error):
     return render_error(error)
 
 
-def _tip_form_again(message):
+def _tip_form_again(message, status=429, new_token=False):
+    """The tip form as it was posted (not validated), with a message above it."""
     from mapapp.reports.forms import TipForm
     from mapapp.reports.views import render_form
 
-    form = TipForm()  # not validated: keeps what was posted
+    form = TipForm()
     form.form_errors.append(message)
-    return render_form(form, status=429)
+    if new_token:  # the form's own timing token, given afresh with the new CSRF token
+        form.started.data = None
+    return render_form(form, status=status)
 
 
 def _correction_form_again(message):

@@ -3,17 +3,13 @@
 Drawn on the server from the boundary files, so it shows without JavaScript, tiles or any
 request (the incident page stays one cached document); the map page is a link away."""
 
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from shapely.geometry import shape
-
-from geodata.loader import DATA
+from mapapp.api.boundaries import simplified_shapes
 
 WIDTH = 240  # viewBox units; the SVG scales to its box in site.css
-TOLERANCE = 0.01  # about 1 km, as the map's 시/도 outlines
 
 
 @dataclass(frozen=True)
@@ -36,11 +32,12 @@ class Outline:
 @lru_cache(maxsize=32)
 def outline(sido_code):
     """Return the Outline of a 시/도, or None when the data has no such region."""
-    source = json.loads((DATA / "sido.geojson").read_text(encoding="utf-8"))
-    found = [f for f in source["features"] if f["properties"]["code"] == sido_code]
+    # The map's own 시/도 outlines (about 1 km), read and simplified once for both.
+    found = [geometry for props, geometry in simplified_shapes("sido")
+             if props["code"] == sido_code]
     if not found:
         return None
-    geometry = shape(found[0]["geometry"]).simplify(TOLERANCE, preserve_topology=True)
+    geometry = found[0]
     west, south, east, north = geometry.bounds
     # Equirectangular, squeezed by the cosine of the middle latitude: right for one 시/도.
     squeeze = math.cos(math.radians((south + north) / 2))

@@ -22,21 +22,24 @@ GRID = 0.0001
 
 
 @lru_cache(maxsize=32)
+def simplified_shapes(level, parent=""):
+    """Return ((properties, shapely geometry), ...) of all 시/도, or of the 시/군/구 of one
+    시/도, simplified for display (the map's outlines; the incident page's locator)."""
+    source = json.loads((DATA / f"{level}.geojson").read_text(encoding="utf-8"))
+    return tuple((feature["properties"], set_precision(shape(feature["geometry"]).simplify(
+        TOLERANCE[level], preserve_topology=True), GRID)) for feature in source["features"]
+        if not parent or feature["properties"].get("parent_code") == parent)
+
+
+@lru_cache(maxsize=32)
 def boundaries(level, parent=""):
     """Return (bytes, etag) of a FeatureCollection: all 시/도, or the 시/군/구 of one 시/도."""
-    source = json.loads((DATA / f"{level}.geojson").read_text(encoding="utf-8"))
-    features = []
-    for feature in source["features"]:
-        props = feature["properties"]
-        if parent and props.get("parent_code") != parent:
-            continue
-        geometry = set_precision(shape(feature["geometry"]).simplify(
-            TOLERANCE[level], preserve_topology=True), GRID)
-        features.append({"type": "Feature", "id": props["code"],
-                         "bbox": [round(v, 4) for v in geometry.bounds],
-                         "properties": {"code": props["code"], "name_ko": props["name_ko"],
-                                        "name_en": props["name_en"]},
-                         "geometry": mapping(geometry)})
+    features = [{"type": "Feature", "id": props["code"],
+                 "bbox": [round(v, 4) for v in geometry.bounds],
+                 "properties": {"code": props["code"], "name_ko": props["name_ko"],
+                                "name_en": props["name_en"]},
+                 "geometry": mapping(geometry)}
+                for props, geometry in simplified_shapes(level, parent)]
     body = json.dumps({"type": "FeatureCollection", "features": features},
                       ensure_ascii=False, separators=(",", ":")).encode()
     return body, hashlib.sha1(body).hexdigest()[:20]

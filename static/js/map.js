@@ -359,9 +359,12 @@
     var icons = Array.prototype.slice.call(pane.children);
     if (icons.indexOf(document.activeElement) >= 0) return; // never move what has focus
     var place = function (node) { var r = node.getBoundingClientRect(); return [Math.round(r.top / 48), r.left]; };
-    icons.map(function (node) { return [place(node), node]; }).sort(function (a, b) {
+    var sorted = icons.map(function (node) { return [place(node), node]; }).sort(function (a, b) {
       return a[0][0] - b[0][0] || a[0][1] - b[0][1];
-    }).forEach(function (pair) { pane.appendChild(pair[1]); });
+    });
+    // Nodes move only when the order changed (a pan within the same rows moves none).
+    if (sorted.every(function (pair, i) { return pair[1] === icons[i]; })) return;
+    sorted.forEach(function (pair) { pane.appendChild(pair[1]); });
   }
   map.getContainer().addEventListener("keydown", function (event) {
     if (event.key !== "Enter" && event.key !== " ") return;
