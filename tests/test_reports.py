@@ -158,6 +158,9 @@ def test_csrf_token_is_required(client, app, session):
     html = answer.get_data(as_text=True)
     assert "Your session expired" in html or "세션" in html
     assert "Photos of students were edited" in html  # the text survives a CSRF failure
+    # ...and the form comes back as a new one: a new timing token beside the new CSRF token.
+    renewed = re.search(r'id="started" name="started" type="hidden" value="([^"]+)"', html)
+    assert renewed and renewed.group(1) != data["started"]
 
 
 def test_honeypot_gets_a_success_page_and_nothing_is_stored(client, app, session):
