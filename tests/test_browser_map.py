@@ -117,7 +117,10 @@ def test_map_filters_popup_history_and_choropleth(site):
                              "document.querySelector('.leaflet-marker-icon.pin')) && "
                              f"!window[{map_name!r}]._animatingZoom && "
                              "!document.querySelector('.leaflet-cluster-anim')")
-        page.wait_for_selector(".leaflet-popup-content .popup a")
+        # A click meant for a cluster may land on a pin drawn over it and open its popup:
+        # Leaflet then fades that one out for 200 ms beside the new one. Read only one.
+        wait_until(page, "document.querySelectorAll('.leaflet-popup').length === 1 && "
+                         "document.querySelector('.leaflet-popup-content .popup a')")
         href = page.get_attribute(".leaflet-popup-content .popup a", "href")
         incident_id = int(href.rstrip("/").rsplit("/", 1)[1])
         (name, sido), = read_rows(url, select(Institution.name_ko, Institution.sido_code).join(
