@@ -1,11 +1,13 @@
 """Configuration in layers: defaults, the instance file, then MAPAPP_* environment variables."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 
 # Values that must never be used as a production secret.
 KNOWN_BAD_SECRETS = {"", "dev", "changeme", "secret", "change-me", "development"}
+ONION_URL = re.compile(r"http://[a-z2-7]{56}\.onion")  # a v3 onion service's origin
 
 
 class Defaults:
@@ -34,6 +36,27 @@ class Defaults:
     TIP_RATE_LIMIT = "5/hour;20/day"  # per client (HMAC of the address)
     TIP_GLOBAL_LIMIT = "600/minute"  # all clients together
     STATUS_RATE_LIMIT = "10/hour"  # receipt lookups, against guessing
+    # Proof of work (mapapp/proofwork.py, ALTCHA): a tip or correction request whose browser
+    # did the work counts against a larger allowance per address, for the many people behind
+    # one school network, carrier NAT or Tor exit. Without it (JavaScript off) the limits
+    # above hold. The work: up to POW_MAX_COUNTER PBKDF2 derivations of POW_COST iterations
+    # (0.1-0.3 s in desktop Chromium, about 0.5 s on a mid-range phone; docs/benchmarks.md),
+    # times a factor of recent tips / POW_QUIET_TIPS (per POW_WINDOW_MINUTES), at most
+    # POW_MAX_FACTOR (a few seconds).
+    POW_ENABLED = True
+    TIP_PROOF_RATE_LIMIT = "60/hour;300/day"
+    CORRECTION_PROOF_RATE_LIMIT = "30/hour"
+    POW_COST = 1000
+    POW_MAX_COUNTER = 1000
+    POW_QUIET_TIPS = 30
+    POW_WINDOW_MINUTES = 10
+    POW_MAX_FACTOR = 16
+    POW_INTAKE_SECONDS = 10  # how often a process counts the recent tips again
+    POW_CHALLENGE_SECONDS = 1800  # a challenge's life; the page fetches a new one after it
+    POW_CHALLENGE_RATE_LIMIT = "600/hour"  # challenges per address (each costs one derivation)
+    # The onion service's address (http://<56 letters>.onion, see deploy/torrc): clear-web tip
+    # pages then send an Onion-Location header, and a refused tip names it. Empty: none.
+    ONION_URL = ""
     TIP_MIN_FILL_SECONDS = 4  # a faster form is a bot; it gets a success page, nothing is stored
     # argon2id cost for receipt codes: a 16-digit random code needs less than a password, and
     # tips must be cheap enough for a surge (about 3 ms here; see docs/benchmarks.md).
@@ -125,7 +148,8 @@ def _settle_secret_key(app):
 
 
 def _settle_public_url(app):
-    """Check PUBLIC_URL; production must name its own (the default is a local address)."""
+    """Check PUBLIC_URL (production must name its own: the default is a local address) and
+    ONION_URL."""
     from mapapp.urls import check_public_url
 
     if app.config["ENV_NAME"] == "production" and app.config["PUBLIC_URL"] == \
@@ -133,6 +157,11 @@ def _settle_public_url(app):
         raise RuntimeError("MAPAPP_PUBLIC_URL must be set in production to the site's own "
                            "origin, e.g. https://deepfake-map.example")
     app.config["PUBLIC_URL"] = check_public_url(app.config["PUBLIC_URL"])
+    onion = (app.config["ONION_URL"] or "").rstrip("/")
+    if onion and not ONION_URL.fullmatch(onion):
+        raise RuntimeError("MAPAPP_ONION_URL must be the onion service's own origin, "
+                           "http://<56 letters and digits>.onion (see deploy/torrc)")
+    app.config["ONION_URL"] = onion
 
 
 def limits_are_shared():

@@ -87,14 +87,38 @@ def handle_too_many(error):
     wait = (_("Please wait about %(minutes)d minutes and try again.", minutes=minutes)
             if minutes else _("Please wait a while and try again."))
     if request.method == "POST" and request.endpoint in FORM_PAGES:
-        return FORM_PAGES[request.endpoint](
+        return FORM_PAGES[request.endpoint](" ".join(part for part in (
             _("Too many requests have come from your connection, or from everyone, in a short "
-              "time. Nothing was saved, and what you typed is still below.") + " " + wait)
+              "time. Nothing was saved, and what you typed is still below."), wait,
+            _shared_network_note()) if part))
     error.description = " ".join((
         _("Too many requests have come from your connection in a short time."), wait,
         _("Going back in your browser keeps what you typed."),
         _("If you are in danger, call 112.")))
     return render_error(error)
+
+
+def _shared_network_note():
+    """Why a form sent without the browser's check met the per-address limit, and the ways
+    round it (JavaScript, or the onion address); empty for any other refusal."""
+    from mapapp import proofwork
+    from mapapp.extensions import limiter
+
+    try:
+        refused_by = limiter.current_limit.key
+    except (AttributeError, RuntimeError):
+        return ""
+    if "global" in refused_by or proofwork.has_proof():
+        return ""
+    note = _("This form was sent without the short check this page runs in the browser with "
+             "JavaScript on, so it counts against a small limit that everyone on your network "
+             "shares (a school or dormitory Wi-Fi, a phone carrier, Tor). With JavaScript on, "
+             "many more tips can come from one network.")
+    onion = current_app.config["ONION_URL"]
+    if onion:
+        note += " " + _("In Tor Browser you can also use our onion address: %(address)s",
+                        address=onion)
+    return note
 
 
 def _tip_form_again(message, status=429, new_token=False):

@@ -159,4 +159,17 @@ def set_security_headers(response):
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if current_app.config["ENV_NAME"] == "production":
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    onion = current_app.config["ONION_URL"]
+    if onion and is_tip_page() and not request.host.endswith(".onion"):
+        # Tor Browser offers the same page on the onion service (it reads this over HTTPS).
+        response.headers["Onion-Location"] = onion + request.full_path.rstrip("?")
     return response
+
+
+# Where a tipster or a requester writes or follows what they sent.
+TIP_PAGES = {"public.correction", "public.correction_status"}
+
+
+def is_tip_page():
+    """Tell whether this request is for a tip, correction or status page."""
+    return request.blueprint == "reports" or request.endpoint in TIP_PAGES

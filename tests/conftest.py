@@ -29,6 +29,9 @@ TEST_CONFIG = {
     "TIP_RATE_LIMIT": "1000/hour",
     "TIP_GLOBAL_LIMIT": "10000/minute",
     "STATUS_RATE_LIMIT": "1000/hour",
+    "TIP_PROOF_RATE_LIMIT": "1000/hour",
+    "POW_COST": 10,  # proofs solved in a few milliseconds (tests/test_proof_of_work.py)
+    "POW_MAX_COUNTER": 20,
     "PASSWORD_ARGON2": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},  # fast tests
 }
 

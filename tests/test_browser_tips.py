@@ -1,6 +1,7 @@
 """A tipster in a real browser, with JavaScript off (Tor Browser's safest level) and on."""
 
 import re
+from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,9 @@ def site(backend, tmp_path):
         yield base, url
 
 
+DESCRIPTION = "반 친구들 사진이 합성되어 단체방에 올라왔습니다."
+
+
 def only_our_origin(requested, base):
     """Return the requests that went anywhere but our server."""
     return [url for url in requested if not url.startswith(base) and not url.startswith("data:")]
@@ -28,7 +32,7 @@ def fill_tip(page):
     page.select_option("#occurred_month", "9")
     page.check("input[name=category][value=chatroom_sharing]")
     page.check("input[name=tipster_role][value=witness]")
-    page.fill("#description", "반 친구들 사진이 합성되어 단체방에 올라왔습니다.")
+    page.fill("#description", DESCRIPTION)
     page.check("#confirm")
 
 
@@ -182,3 +186,97 @@ def tab_to(page, selector, most=60):
         if page.evaluate(f"document.activeElement.matches({selector!r})"):
             return
     raise AssertionError(f"Tab never reached {selector}")
+
+
+@pytest.fixture
+def shared_network(backend, tmp_path):
+    """A live server whose per-address limit is one tip an hour without a proof of work and a
+    hundred with one; every browser here comes from the same address."""
+    with throwaway_database(backend, tmp_path) as url, live_server(
+            url, TIP_RATE_LIMIT="1/hour", TIP_PROOF_RATE_LIMIT="100/hour") as (app, base):
+        yield base, url
+
+
+def test_with_javascript_each_tip_carries_a_proof_of_work(shared_network):
+    """Three tips from one address, each past the one-an-hour limit for tips without a proof:
+    the browser did the work in a Web Worker of our own origin, and nothing went elsewhere."""
+    base, url = shared_network
+    with browser(javascript=True) as (page, requested):
+        bodies, problems = [], []
+        page.on("request", lambda r: bodies.append(r.post_data or "") if (
+            r.method == "POST") else None)
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        for _ in range(3):
+            page.goto(f"{base}/report")
+            page.fill("#q", "서울휘경")
+            page.locator("#matches label", has_text="서울휘경초등학교").first.click()
+            fill_tip(page)
+            page.click("button[name=action][value=submit]")
+            code = page.text_content("[data-testid=receipt] code")
+            assert re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{4}", code)
+        assert only_our_origin(requested, base) == []
+        assert any(u.endswith("/static/vendor/altcha/pbkdf2.js") for u in requested)
+        assert sum(bool(parse_qs(body).get("altcha")) for body in bodies) == 3
+        assert problems == []  # no CSP refusal, no script error
+    assert len(stored_reports(url)) == 3
+
+
+def start_english_tip(page, base):
+    page.goto(f"{base}/report?lang=en")
+    page.fill("#q", "서울휘경")
+    page.locator("#matches label", has_text="Seoul Hwigyeong Elementary School").first.click()
+    fill_tip(page)
+
+
+def test_a_tip_sent_during_the_check_waits_for_it_and_says_so(shared_network):
+    """The challenge is held back: "send" then waits, says why, and the tip goes with its
+    proof once the check is done."""
+    base, url = shared_network
+    with browser(javascript=True) as (page, requested):
+        held, bodies = [], []
+        page.route("**/report/challenge", lambda route: held.append(route))
+        page.on("request", lambda r: bodies.append(r.post_data or "") if (
+            r.method == "POST") else None)
+        start_english_tip(page, base)
+        page.click("button[name=action][value=submit]")
+        status = page.locator("#proof-status")
+        status.wait_for(state="visible")
+        assert status.text_content() == "Sending as soon as the check is done…"
+        assert held and not bodies  # nothing sent yet
+        held[0].continue_()
+        page.wait_for_selector("[data-testid=receipt]")
+        assert len(bodies) == 1 and parse_qs(bodies[0])["altcha"][0]
+    assert len(stored_reports(url)) == 1
+
+
+def test_a_tip_goes_without_the_check_when_it_cannot_run(shared_network):
+    """No challenge can be had (blocked, offline server side): the tip is not held back."""
+    base, url = shared_network
+    with browser(javascript=True) as (page, requested):
+        bodies = []
+        page.route("**/report/challenge", lambda route: route.abort())
+        page.on("request", lambda r: bodies.append(r.post_data or "") if (
+            r.method == "POST") else None)
+        start_english_tip(page, base)
+        page.click("button[name=action][value=submit]")
+        page.wait_for_selector("[data-testid=receipt]")
+        assert len(bodies) == 1 and not parse_qs(bodies[0]).get("altcha")  # no proof in it
+    assert len(stored_reports(url)) == 1
+
+
+def test_without_javascript_the_base_limit_holds_and_is_explained(shared_network):
+    base, url = shared_network
+    with browser(javascript=False) as (page, requested):
+        assert send_tip_without_javascript(page, base)
+        page.goto(f"{base}/report?lang=en")
+        page.fill("#q", "서울휘경초")
+        page.click("button[name=action][value=search]")
+        page.check("#matches input[name=institution_id]")
+        fill_tip(page)
+        page.click("button[name=action][value=submit]")
+        summary = page.text_content("[data-testid=error-summary]")
+        assert "everyone on your network shares" in summary and "JavaScript on" in summary
+        assert page.input_value("#description") == DESCRIPTION  # nothing lost
+        assert only_our_origin(requested, base) == []
+    assert len(stored_reports(url)) == 1

@@ -112,8 +112,9 @@ def test_every_public_path_is_snapshotted(app):
               if "GET" in rule.methods and not rule.rule.startswith(("/mod", "/static"))}
     considered = {p.split("?")[0] for p in PUBLIC_PATHS} | {
         "/incidents/<int:incident_id>", "/api/v1/incidents/<int:incident_id>",
-        # Not about incidents: forms, receipts, boundaries, gazetteer, health, docs.
-        "/report", "/report/status", "/incidents/<int:incident_id>/correction",
+        # Not about incidents: forms, their proof-of-work challenges, receipts, boundaries,
+        # gazetteer, health, docs.
+        "/report", "/report/status", "/report/challenge", "/incidents/<int:incident_id>/correction",
         "/corrections/status", "/api/v1/regions.geojson", "/api/v1/institutions", "/healthz",
         "/api/v1/openapi.json", "/method", "/support", "/favicon.ico"}
     assert public <= considered, sorted(public - considered)

@@ -8,10 +8,11 @@ from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from mapapp import corrections
+from mapapp import corrections, proofwork
 from mapapp.extensions import db, limiter
 from mapapp.labels import choices
 from mapapp.models import CorrectionRequest, Incident
@@ -56,7 +57,11 @@ def _requestable(incident_id):
 
 
 @bp.route("/incidents/<int:incident_id>/correction", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["CORRECTION_RATE_LIMIT"], methods=["POST"])
+@limiter.shared_limit(lambda: current_app.config["CORRECTION_RATE_LIMIT"], scope="corrections",
+                      methods=["POST"], exempt_when=proofwork.has_proof)
+@limiter.shared_limit(lambda: current_app.config["CORRECTION_PROOF_RATE_LIMIT"],
+                      scope="corrections-proof", methods=["POST"],
+                      exempt_when=lambda: not proofwork.has_proof())
 def correction(incident_id):
     """Ask for a correction or a takedown; moderators triage it (the entry stays as it is
     until they do, or until the triage deadline passes)."""
@@ -66,8 +71,23 @@ def correction(incident_id):
         return render_template("public/correction.html", form=form, incident=incident,
                                hours=current_app.config["CORRECTION_TRIAGE_HOURS"]), (
             400 if form.errors else 200)
+    try:
+        code = _save(form, incident_id)
+    except IntegrityError:  # its proof of work raced another request that used it
+        db.session.rollback()
+        return render_correction_form(incident_id, _(
+            "This form was sent once already. To send it as a new request, press the button "
+            "again."), status=409)
+    return render_template("public/correction_received.html", code=receipts.grouped(code),
+                           hours=current_app.config["CORRECTION_TRIAGE_HOURS"])
+
+
+def _save(form, incident_id):
+    """Store the request (and spend its proof of work); return its reference code."""
     code, lookup, hashed = receipts.new_receipt()
     with write_transaction(db.session):
+        proofwork.spend(db.session)
+        db.session.flush()  # a proof used meanwhile fails here
         while receipts.lookup_taken(db.session, lookup, CorrectionRequest):
             code, lookup, hashed = receipts.new_receipt()
         corrections.receive(db.session, CorrectionRequest(
@@ -76,8 +96,7 @@ def correction(incident_id):
             requester_institution=(form.requester_institution.data or "").strip() or None,
             contact=(form.contact.data or "").strip() or None,
             receipt_lookup=lookup, receipt_hash=hashed))
-    return render_template("public/correction_received.html", code=receipts.grouped(code),
-                           hours=current_app.config["CORRECTION_TRIAGE_HOURS"])
+    return code
 
 
 def render_correction_form(incident_id, message, status):

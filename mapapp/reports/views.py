@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
+from mapapp import proofwork
 from mapapp.extensions import db, limiter
 from mapapp.gazetteer import get_institution, search_institutions
 from mapapp.models import Report, SpentFormToken, utcnow
@@ -85,11 +86,21 @@ def _is_search():
     return request.method == "POST" and request.form.get("action") == "search"
 
 
+def _without_proof_exempt():
+    return _is_search() or proofwork.has_proof()
+
+
+def _with_proof_exempt():
+    return _is_search() or not proofwork.has_proof()
+
+
 @bp.route("", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["TIP_RATE_LIMIT"], methods=["POST"],
-               exempt_when=_is_search)
 @limiter.shared_limit(lambda: current_app.config["TIP_GLOBAL_LIMIT"], scope="tips-global",
                       key_func=lambda: "all", methods=["POST"], exempt_when=_is_search)
+@limiter.shared_limit(lambda: current_app.config["TIP_RATE_LIMIT"], scope="tips",
+                      methods=["POST"], exempt_when=_without_proof_exempt)
+@limiter.shared_limit(lambda: current_app.config["TIP_PROOF_RATE_LIMIT"], scope="tips-proof",
+                      methods=["POST"], exempt_when=_with_proof_exempt)
 def tip():
     """Show the tip form (with a no-JavaScript search), or take a tip."""
     form = TipForm()
@@ -125,6 +136,16 @@ def tip():
     return render_template("reports/receipt.html", code=receipts.grouped(code))
 
 
+@bp.get("/challenge")
+@limiter.limit(lambda: current_app.config["POW_CHALLENGE_RATE_LIMIT"])
+def challenge():
+    """A fresh proof-of-work challenge for the tip and correction forms (JSON, never cached).
+    Its difficulty follows the recent intake of tips."""
+    if not current_app.config["POW_ENABLED"]:
+        abort(404)
+    return proofwork.new_challenge()
+
+
 @bp.post("/receipt")
 def receipt():
     """The receipt again, in the language chosen on it: its language links post the code back
@@ -152,6 +173,7 @@ def save_tip(form, flags):
     code, lookup, hashed = receipts.new_receipt()  # hashed before the write lock is taken
     with write_transaction(db.session):
         _spend(form.started.data)
+        proofwork.spend(db.session)
         db.session.flush()  # a token spent meanwhile fails here, before the tip is added
         while receipts.lookup_taken(db.session, lookup):
             code, lookup, hashed = receipts.new_receipt()
