@@ -57,3 +57,18 @@ def post_fork(server, worker):
 
     with app.app_context():
         db.engine.dispose(close=False)
+
+
+def when_ready(server):
+    """At start, say loudly if the daily purge of decided tips has stopped (production)."""
+    from mapapp.extensions import db
+    from mapapp.retention import startup_warning
+    from wsgi import app
+
+    if app.config["ENV_NAME"] != "production":
+        return
+    with app.app_context():
+        message = startup_warning(db.session)
+        db.session.remove()
+    if message:
+        server.log.warning(message)

@@ -19,6 +19,15 @@ sys.path.insert(0, str(ROOT))
 
 PAGES = {"first page": "/mod/queue", "page 40": "/mod/queue?page=40",
          "one 시/도": "/mod/queue?sido=41", "bursts only": "/mod/queue?flag=burst",
+         # Searches (issue 16): the institution's name, words in the tips (one matching every
+         # demo tip, one matching none: a full scan), category with dates, all together.
+         "name 초등학교": "/mod/queue?q=초등학교", "name 서울휘경": "/mod/queue?q=서울휘경",
+         "text, all match": "/mod/queue?text=시연용",
+         "text, none match": "/mod/queue?text=없는낱말",
+         "category + dates": "/mod/queue?category=chatroom_sharing&since=2000-01-01"
+                             "&until=2100-01-01",
+         "everything at once": "/mod/queue?q=초등학교&sido=11&text=시연용&category=other"
+                               "&since=2000-01-01",
          "baseline /healthz": "/healthz"}
 
 
@@ -41,6 +50,7 @@ def run(backend, tips, repeat):
     from mapapp import create_app, demo
     from mapapp.extensions import db
     from mapapp.models import Moderator
+    from moderation import sessions
     from tests.conftest import TEST_CONFIG, throwaway_database
 
     rows = []
@@ -53,11 +63,13 @@ def run(backend, tips, repeat):
             demo.seed(db.session, incidents=0, reports=tips, seed_value=1)
             moderator = Moderator(username="bench", password_hash="x", role="admin")
             db.session.add(moderator)
+            db.session.flush()
+            token = sessions.start(db.session, moderator)  # a live server-side session
             db.session.commit()
             moderator_id = moderator.id
         client = app.test_client()
         with client.session_transaction() as s:
-            s["_user_id"], s["_fresh"] = str(moderator_id), True
+            s["_user_id"], s["_fresh"], s["sid"] = str(moderator_id), True, token
             s["login_at"] = s["seen_at"] = time.time()
         for name, path in PAGES.items():
             rows.append((backend, name, *timings(client, path, repeat)))
@@ -73,10 +85,10 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--backend", choices=("sqlite", "postgis"), action="append")
     args = parser.parse_args()
-    print(f"{'backend':<8} {'page':<20} {'median ms':>10} {'p95 ms':>8}")
+    print(f"{'backend':<8} {'page':<20} {'median ms':>10} {'p95 ms':>8}", flush=True)
     for backend in args.backend or ("sqlite", "postgis"):
         for b, name, median, p95 in run(backend, args.tips, args.repeat):
-            print(f"{b:<8} {name:<20} {median:>10.1f} {p95:>8.1f}")
+            print(f"{b:<8} {name:<20} {median:>10.1f} {p95:>8.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ class Defaults:
     BURST_RAPID_MINUTES = 10
     BURST_RAPID_TIPS = 10
     TIP_RETENTION_DAYS = 90
+    PURGE_OVERDUE_HOURS = 25  # a daily purge later than this is reported (log, admin home)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Strict"
     SESSION_COOKIE_SECURE = True

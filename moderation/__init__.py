@@ -69,9 +69,13 @@ def load_moderator(user_id):
 
 
 from moderation import (  # noqa: E402,F401  (routes attach to bp)
+    admin_accounts,
+    bulk,
+    claims,
     correction_views,
     incidents,
     review,
     revision_views,
+    settings,
     views,
 )

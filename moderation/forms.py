@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -13,9 +14,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from mapapp.labels import choices
+from moderation.accounts import MIN_PASSWORD
 from moderation.decisions import REJECT_REASONS
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -32,6 +34,44 @@ class CodeForm(FlaskForm):
     """The 6-digit code from the authenticator app: the second step."""
 
     code = StringField(_l("6-digit code"), validators=[DataRequired(), Length(max=12)])
+
+
+class SettingsForm(FlaskForm):
+    """A moderator's own settings."""
+
+    show_tip_text = BooleanField(_l("Show tip texts at once (otherwise each is folded behind a "
+                                    "content note, opened with one click)"))
+
+
+class PasswordChangeForm(FlaskForm):
+    """A new password, given with the current one and a code from the authenticator."""
+
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("6-digit code from your authenticator"),
+                       validators=[DataRequired(), Length(max=12)])
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=MIN_PASSWORD, max=200, message=_l(
+            "The new password must have at least %(min)d characters.", min=MIN_PASSWORD))])
+    repeat = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
+
+
+class ChoosePasswordForm(FlaskForm):
+    """A new password, chosen with an admin's one-time link after a reset."""
+
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=MIN_PASSWORD, max=200, message=_l(
+            "The new password must have at least %(min)d characters.", min=MIN_PASSWORD))])
+    repeat = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
+
+
+class NoteForm(FlaskForm):
+    """A moderators-only note on a review case."""
+
+    body = TextAreaField(_l("Note for the other moderators"),
+                         validators=[DataRequired(), Length(max=2000)])
 
 
 class ActionForm(FlaskForm):

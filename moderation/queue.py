@@ -1,12 +1,13 @@
 """The review queue: pending tips grouped by institution, with burst flags, oldest first."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import String, and_, case, cast, distinct, func, or_, select
+from sqlalchemy import String, and_, case, cast, distinct, false, func, or_, select
 
 from mapapp.models import Incident, Institution, Report, utcnow
+from mapapp.textsearch import institutions_named_select
 
 PER_PAGE = 25
 
@@ -72,14 +73,50 @@ class Group:
     flags: list
 
 
-def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE):
+@dataclass
+class Search:
+    """What a moderator searches the queue for. Institution filters: its name (the site's
+    name search), 시/도, kind, flags. Tip filters: arrival dates, category, words in the text."""
+
+    sido: str = ""
+    kind: str = ""
+    flag: str = ""
+    name: str = ""
+    text: str = ""
+    category: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    def tip_clauses(self):
+        """Conditions on the tips themselves (which tips of a group count)."""
+        clauses = []
+        if self.category:
+            clauses.append(Report.category == self.category)
+        if self.since:
+            clauses.append(Report.created_at >= _midnight(self.since))
+        if self.until:
+            clauses.append(Report.created_at < _midnight(self.until + timedelta(days=1)))
+        if self.text:
+            escaped = self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append(Report.description.ilike(f"%{escaped}%", escape="\\"))
+        return clauses
+
+
+def _midnight(day):
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, search=None):
     """Return (groups, total groups, bursts) for one page of the queue.
 
     Tips are aggregated per institution first (reports only), then joined to institutions
     for the filters and the page: the shape that stays fast with 100k pending tips.
     """
+    search = search or Search(sido=sido, kind=kind, flag=flag)
+    sido, kind, flag = search.sido, search.kind, search.flag
     bursts = find_bursts(session)
-    pending = and_(Report.status == "pending", Report.institution_id.is_not(None))
+    pending = and_(Report.status == "pending", Report.institution_id.is_not(None),
+                   *search.tip_clauses())
     # Only columns of the covering index ix_reports_queue: no table row is read here.
     groups = (select(Report.institution_id.label("institution_id"),
                      func.count().label("tips"), func.min(Report.created_at).label("oldest"))
@@ -95,6 +132,9 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE):
         filters.append(Institution.kind == kind)
     if flag == "burst":
         filters.append(is_flagged == 0)
+    if search.name:
+        named = institutions_named_select(session, search.name)
+        filters.append(Institution.id.in_(named) if named is not None else false())
     # Ids only: SQLite computes the select list for every joined row before sorting, and an
     # Institution row would cost a geometry conversion each. The 25 are loaded afterwards.
     if flag == "source":
@@ -102,7 +142,7 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE):
             pending, Report.source_url.is_not(None))))
     stmt = (select(Institution.id, groups.c.tips, groups.c.oldest)
             .join(groups, groups.c.institution_id == Institution.id).where(*filters))
-    total = _count_groups(session, filters)
+    total = _count_groups(session, filters, search.tip_clauses())
     rows = session.execute(stmt.order_by(is_flagged, groups.c.oldest, Institution.id)
                            .limit(per_page).offset((page - 1) * per_page)).all()
     ids = [row[0] for row in rows]
@@ -130,10 +170,10 @@ def _with_personal_data(session, institution_ids):
         Report.status == "pending", Report.institution_id.in_(institution_ids), flagged)))
 
 
-def _count_groups(session, filters):
+def _count_groups(session, filters, tip_clauses=()):
     """Count institutions with pending tips under the filters (no aggregation needed)."""
     stmt = select(func.count(distinct(Report.institution_id))).where(
-        Report.status == "pending", Report.institution_id.is_not(None))
+        Report.status == "pending", Report.institution_id.is_not(None), *tip_clauses)
     if filters:
         stmt = stmt.join(Institution, Institution.id == Report.institution_id).where(*filters)
     return session.scalar(stmt)

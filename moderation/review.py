@@ -1,5 +1,7 @@
 """The review queue and the decisions on it."""
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,11 +11,19 @@ from geodata.regions import region_names
 from mapapp import publishing
 from mapapp.extensions import db
 from mapapp.gazetteer import get_institution, search_institutions
-from mapapp.models import INSTITUTION_KINDS, Incident, Institution, Moderator, Report
+from mapapp.models import (
+    INSTITUTION_KINDS,
+    REPORT_CATEGORIES,
+    Incident,
+    Institution,
+    Moderator,
+    Report,
+)
 from mapapp.spatial import write_transaction
-from moderation import bp, decisions, revisions
-from moderation.forms import ActionForm, DecisionForm, ReplyForm
-from moderation.queue import find_bursts, queue_page, unlisted_tips
+from moderation import bp, claims, decisions, revisions
+from moderation import queue as queue_module
+from moderation.forms import ActionForm, DecisionForm, NoteForm, ReplyForm
+from moderation.queue import Search, find_bursts, queue_page, unlisted_tips
 
 
 def _me():
@@ -26,17 +36,40 @@ def _pending_tips(institution_id):
                               .order_by(Report.created_at)).all()
 
 
+def _day(text):
+    """A YYYY-MM-DD date from the search form, or None."""
+    try:
+        return date.fromisoformat((text or "").strip()[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def queue_search(args):
+    """The queue's search from the query string; anything not on its lists is dropped."""
+    kind, flag, category = (args.get(k, "") for k in ("kind", "flag", "category"))
+    return Search(sido=args.get("sido", "")[:2], kind=kind if kind in INSTITUTION_KINDS else "",
+                  flag=flag if flag in ("burst", "source") else "",
+                  name=" ".join(args.get("q", "").split())[:100],
+                  text=" ".join(args.get("text", "").split())[:100],
+                  category=category if category in REPORT_CATEGORIES else "",
+                  since=_day(args.get("since")), until=_day(args.get("until")))
+
+
 @bp.get("/queue")
 def queue():
-    """Pending tips grouped by institution: bursts first, then the oldest."""
+    """Pending tips grouped by institution: bursts first, then the oldest. Searchable by the
+    institution's name, region, kind, flags, arrival dates, category and words in the tips."""
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
-    sido, kind, flag = (request.args.get(k, "") for k in ("sido", "kind", "flag"))
-    kind = kind if kind in INSTITUTION_KINDS else ""
-    flag = flag if flag in ("burst", "source") else ""
-    groups, total, bursts = queue_page(db.session, page, sido, kind, flag)
+    search = queue_search(request.args)
+    groups, total, bursts = queue_page(db.session, page, search=search)
     return render_template(
         "moderation/queue.html", groups=groups, total=total, page=page, bursts=bursts,
-        sido=sido, kind=kind, flag=flag, sidos=region_names()[0], kinds=INSTITUTION_KINDS,
+        claimed=claims.claims_on(db.session, [g.institution.id for g in groups]),
+        search=search, per_page=queue_module.PER_PAGE,
+        args={k: v for k, v in request.args.items() if k not in ("page", "lang") and v},
+        categories=REPORT_CATEGORIES, reject_reasons=decisions.REJECT_REASONS,
+        sido=search.sido, kind=search.kind, flag=search.flag, sidos=region_names()[0],
+        kinds=INSTITUTION_KINDS,
         unlisted=unlisted_tips(db.session),
         waiting=revisions.waiting_for(db.session, current_user.id), action_form=ActionForm())
 
@@ -48,14 +81,13 @@ def review(institution_id):
     incident = _latest_incident(institution_id)
     form = DecisionForm(data=None if request.method == "POST" else _form_values(incident))
     error = None
-    if request.method == "GET" or form.validate_on_submit():
-        try:
+    if request.method == "POST" and form.validate_on_submit():
+        try:  # deciding claims the case first: refused while another moderator holds it
             with write_transaction(db.session):
                 tips = _pending_tips(institution_id)
                 decisions.lock_tips(db.session, _me(), tips)
-                if request.method == "POST":
-                    _decide(form, _me(), db.session.get(Institution, institution_id), tips)
-                    return redirect(url_for("moderation.queue"))
+                _decide(form, _me(), db.session.get(Institution, institution_id), tips)
+                return redirect(url_for("moderation.queue"))
         except decisions.DecisionError as exc:
             error = str(exc)
     tips = _pending_tips(institution_id)
@@ -65,6 +97,8 @@ def review(institution_id):
         "moderation/review.html", institution=institution, tips=tips, incident=incident,
         waiting=incident and revisions.pending_revision(db.session, incident.id),
         flags=find_bursts(db.session).flags_for(institution), form=form, error=error,
+        claim=claims.claims_on(db.session, [institution_id]).get(institution_id),
+        notes=claims.notes_on(db.session, institution_id), note_form=NoteForm(formdata=None),
         reply_form=ReplyForm(), action_form=ActionForm()), status
 
 
@@ -142,6 +176,8 @@ def bulk_spam():
 def place(tip_id):
     """Put a tip that named an unlisted place on a gazetteer institution, or on a new one."""
     tip = db.session.get(Report, tip_id) or abort(404)
+    if tip.status != "pending":
+        abort(409, description=_l("Only pending tips can be moved."))
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -166,6 +202,7 @@ def place(tip_id):
     query = request.args.get("q", "") if typed else (tip.institution_text or "")
     matches = search_institutions(db.session, query, "" if typed else (tip.sido_code or ""))
     return render_template("moderation/place.html", tip=tip, query=query, matches=matches,
+                           current=get_institution(db.session, tip.institution_id),
                            kinds=INSTITUTION_KINDS, sigungu=region_names()[1],
                            action_form=form, typed=request.form, picker=picker_map())
 

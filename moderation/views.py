@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from mapapp import attempts, audit
 from mapapp.extensions import db
 from mapapp.models import AuditEvent, CorrectionRequest, Moderator, Report, utcnow
+from mapapp.retention import last_purge, purge_overdue
 from mapapp.security import limiter_key
 from mapapp.spatial import write_transaction
-from moderation import accounts, admin_only, bp, devices, sessions
-from moderation.forms import ActionForm, CodeForm, LoginForm
+from moderation import accounts, bp, devices, sessions
+from moderation.admin_accounts import RESET
+from moderation.forms import ActionForm, ChoosePasswordForm, CodeForm, LoginForm
 
 PENDING_SECONDS = 300  # time allowed between the password and the code
 FAILED = 401
@@ -76,13 +78,23 @@ def login():
     return redirect(url_for("moderation.second_factor"))
 
 
-@bp.get("/enrol/<token>")
+@bp.route("/enrol/<token>", methods=["GET", "POST"])
 def enrol(token):
-    """Open an admin's one-time link to set up an authenticator, then sign in with it."""
+    """Open an admin's one-time link to set up an authenticator, then sign in with it. After
+    an admin's reset, a new password is chosen here first."""
     moderator = sessions.enrolment_holder(db.session, token)
     if moderator is None or moderator.totp_confirmed_at is not None:
         abort(404, description=_("This set-up link is not valid or has expired. Please ask an "
                                  "admin for a new one."))
+    if moderator.password_hash == RESET:
+        form = ChoosePasswordForm()
+        if not form.validate_on_submit():
+            return render_template("moderation/choose_password.html", form=form,
+                                   name=moderator.username), 400 if form.errors else 200
+        with write_transaction(db.session):
+            moderator = db.session.get(Moderator, moderator.id)
+            moderator.password_hash = accounts.hash_password(form.new_password.data)
+            audit.record(db.session, moderator, "moderator.choose_password", moderator)
     session.clear()
     session["enrol_token"] = token
     return redirect(url_for("moderation.login", enrol=1))
@@ -171,21 +183,29 @@ def home():
                                 .where(Report.status == "pending"))
     open_corrections = db.session.scalar(select(func.count()).select_from(CorrectionRequest)
                                          .where(CorrectionRequest.status == "pending"))
+    purged = None
+    if current_user.role == "admin":  # the retention promise, kept by a daily timer
+        purged = {"last": last_purge(db.session), "overdue": purge_overdue(db.session)}
     return render_template("moderation/home.html", pending=pending,
                            open_corrections=open_corrections,
                            waiting=waiting_for(db.session, current_user.id),
-                           action_form=ActionForm())
+                           purged=purged, action_form=ActionForm(),
+                           minutes_in=int((time.time() - session.get("login_at", time.time()))
+                                          // 60))
 
 
 @bp.get("/audit")
-@admin_only
 def audit_log():
-    """Browse the audit log, newest first, filtered by action or actor."""
+    """Browse the audit log, newest first, filtered by action or actor: admins see every
+    entry, other moderators their own."""
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
     if request.args.get("action"):
         stmt = stmt.where(AuditEvent.action == request.args["action"])
-    if request.args.get("actor"):
+    if current_user.role != "admin":
+        stmt = stmt.where(AuditEvent.actor_id == current_user.id)
+    elif request.args.get("actor"):
         stmt = stmt.where(AuditEvent.actor_name == request.args["actor"])
     number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     page = db.paginate(stmt, page=number, per_page=50, error_out=False)
-    return render_template("moderation/audit.html", page=page, action_form=ActionForm())
+    return render_template("moderation/audit.html", page=page, action_form=ActionForm(),
+                           own=current_user.role != "admin")

@@ -9,11 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from mapapp.extensions import db
-from mapapp.models import Incident
+from mapapp.models import Incident, Report
 from tests.conftest import throwaway_database
 from tests.live import browser, live_server, read_rows
 from tests.moderation_helpers import PASSWORD, add_unenrolled
-from tests.test_browser_tips import check_status, only_our_origin, send_tip_without_javascript
+from tests.test_browser_tips import (
+    check_status,
+    fill_tip,
+    only_our_origin,
+    send_tip_without_javascript,
+)
 
 
 @pytest.fixture
@@ -206,4 +211,85 @@ def test_a_correction_request_waits_for_the_deadline_then_is_accepted(site):
         log = page.text_content("[data-testid=corrections]")
         assert "사실이 아닌 것으로 확인되어 철회합니다" in log
         assert page.locator("[data-change=correction]").count() == 1
+        assert only_our_origin(requested, base) == []
+
+
+def test_two_moderators_see_each_others_claim_and_notes(site):
+    """Alice claims a case and leaves a note; Bob sees both in the queue and on the case,
+    cannot decide while she holds it, and can once she releases it."""
+    base, url = site
+    with browser(javascript=False) as (page, requested):
+        send_tip_without_javascript(page, base)
+        alice, bob = moderator(page, base, "alice"), moderator(page, base, "bob")
+        alice.goto(f"{base}/mod/queue")
+        alice.click("[data-testid=queue] a")
+        case = alice.url
+        bob.goto(case)  # looking takes nothing
+        assert "alice" not in bob.text_content("[data-testid=claim]")
+        alice.click("form[action$='/claim'] button")
+        assert "alice" in alice.text_content("[data-testid=claim]")
+        alice.fill("#body", "교육청에 사실 확인을 요청했습니다")
+        alice.click("form[action$='/notes'] button")
+
+        bob.goto(f"{base}/mod/queue")
+        assert "alice" in bob.locator("[data-testid=queue] tr[data-institution]").first \
+            .text_content()
+        bob.goto(case)
+        assert "alice" in bob.text_content("[data-testid=claim]")
+        assert "교육청에 사실 확인을 요청했습니다" in bob.text_content("[data-testid=notes]")
+        bob.check("input[name=decision][value=spam]")
+        bob.click("form[novalidate] button.primary")
+        refusal = bob.text_content("p.error[role=alert]")
+        assert "다른 검수자가 이 제보를 검토하고 있습니다" in refusal
+
+        alice.goto(case)
+        alice.click("form[action$='/release'] button")
+        bob.goto(case)
+        assert "alice" not in bob.text_content("[data-testid=claim]")
+        bob.check("input[name=decision][value=spam]")
+        bob.click("form[novalidate] button.primary")
+        assert bob.url.endswith("/mod/queue")
+        assert only_our_origin(requested, base) == []
+
+
+def send_tip_about(page, base, school, description):
+    """A tip with JavaScript off about the first school the search finds for `school`."""
+    page.goto(f"{base}/report")
+    page.fill("#q", school)
+    page.click("button[name=action][value=search]")
+    page.locator("#matches input[name=institution_id]").first.check()
+    fill_tip(page)
+    page.fill("#description", description)
+    page.click("button[name=action][value=submit]")
+    assert page.text_content("[data-testid=receipt] code")
+
+
+def pending_groups(url):
+    return sorted(read_rows(url, select(Report.institution_id).where(
+        Report.status == "pending")))
+
+
+def test_queue_search_by_a_word_then_a_merge_keeps_every_tip(site):
+    base, url = site
+    with browser(javascript=False) as (page, requested):
+        send_tip_about(page, base, "서울휘경초", "반 단체방에 합성 사진이 올라왔습니다")
+        send_tip_about(page, base, "휘경여고", "교사 얼굴이 합성된 영상이 돌았습니다 (중복)")
+        before = pending_groups(url)
+        assert len(before) == 2 and len(set(before)) == 2
+        alice = moderator(page, base, "alice")
+        alice.goto(f"{base}/mod/queue")
+        alice.fill("#text", "영상이 돌았")
+        alice.click("form.filter-bar button[type=submit]")
+        rows = alice.locator("[data-testid=queue] tr[data-institution]")
+        assert rows.count() == 1 and "휘경여자고등학교" in rows.first.text_content()
+        rows.first.locator("input[type=checkbox]").check()
+        alice.click("button[formaction$='/queue/move']")
+        assert "휘경여자고등학교" in alice.text_content("[data-testid=bulk-groups]")
+        alice.fill("#target_q", "서울휘경초")
+        alice.click("form.filter-bar button[type=submit]")  # find the target by name
+        alice.locator("input[name=target_id]").first.check()
+        alice.click("button[name=confirmed][value=yes]")
+        after = pending_groups(url)
+        assert len(after) == 2 and len(set(after)) == 1  # both tips, one group now
+        assert alice.locator("article.tip").count() == 2  # the case lists both tips
         assert only_our_origin(requested, base) == []

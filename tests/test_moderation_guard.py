@@ -55,9 +55,15 @@ def test_deactivated_moderator_is_refused_everywhere(client, app, session):
 
 
 def test_moderator_is_refused_on_admin_routes(client, app, session):
+    """Forbidden even with a good CSRF token: the role is what refuses."""
     sign_in(client, session, make_moderator(session, app))
+    make_moderator(session, app, username="other")
+    token = csrf_token(client.get("/mod/queue").get_data(as_text=True))
     for method, path, _ in admin_only_routes(app):
-        assert client.open(path, method=method).status_code == 403, (method, path)
+        data = {"csrf_token": token} if method == "POST" else None
+        assert client.open(path, method=method, data=data).status_code == 403, (method, path)
+    assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action.in_(("moderator.reset", "moderator.deactivate")))) == 0
 
 
 def test_half_signed_in_is_refused(client, app, session):

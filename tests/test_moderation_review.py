@@ -106,12 +106,16 @@ def test_reject_with_a_reason(app, session):
     assert public_status(session, tip) == "not_published"
 
 
-def test_a_group_under_review_is_locked_for_others(app, session):
+def test_a_claimed_group_is_locked_for_others(app, session):
+    """Looking takes nothing; a claim does (tests/test_case_claims.py has the rest)."""
     inst = school(session)
     add_tip(session, inst)
     alice, bob = signed_in(app, session, "alice"), signed_in(app, session, "bob")
-    assert alice.get(f"/mod/institutions/{inst}").status_code == 200
-    held = bob.get(f"/mod/institutions/{inst}")
+    token = csrf_token(alice.get(f"/mod/institutions/{inst}").get_data(as_text=True))
+    alice.post(f"/mod/institutions/{inst}/claim", data={"csrf_token": token})
+    token = csrf_token(bob.get(f"/mod/institutions/{inst}").get_data(as_text=True))
+    held = bob.post(f"/mod/institutions/{inst}", data={"csrf_token": token,
+                                                       "decision": "spam"})
     assert held.status_code == 409
     assert "다른 검수자가 이 제보를 검토하고 있습니다" in held.get_data(as_text=True)
 

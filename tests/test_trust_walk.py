@@ -88,6 +88,17 @@ def actions(ids):
         "moderation.bulk_spam": [],  # closes tips: nothing public; the last step below
         "moderation.place": [(f"/mod/tips/{ids['unlisted']}/place",
                               {"institution_id": str(ids["live_inst"])})],
+        "moderation.claim": [(f"/mod/institutions/{ids[k]}/claim", {})
+                             for k in ("live_inst", "draft_inst", "fresh_inst")],
+        "moderation.release": [(f"/mod/institutions/{ids['live_inst']}/release", {})],
+        "moderation.add_note": [(f"/mod/institutions/{ids[k]}/notes",
+                                 {"body": "공개 요약을 바꿔 주세요"})
+                                for k in ("live_inst", "draft_inst")],
+        "moderation.settings": [("/mod/settings", {"action": "settings",
+                                                   "show_tip_text": "y"})],
+        "moderation.change_password": [],  # signs nothing public; tests/test_moderator_settings
+        # Accounts (admins only; tests/test_admin_accounts.py): nothing public either.
+        "moderation.reset": [], "moderation.deactivate": [], "moderation.enrol": [],
         "moderation.logout": [],
     }
 

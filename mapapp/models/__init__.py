@@ -27,6 +27,7 @@ from mapapp.models.tips import (
     REQUESTER_KINDS,
     TIPSTER_ROLES,
     VERIFICATION_LEVELS,
+    CaseNote,
     CorrectionRequest,
     Incident,
     Report,
@@ -35,7 +36,7 @@ from mapapp.models.tips import (
 
 __all__ = [
     "CORRECTION_PROBLEMS", "CORRECTION_STATUSES", "HISTORY_CHANGES", "INCIDENT_STATUSES",
-    "InstitutionName",
+    "CaseNote", "InstitutionName",
     "INSTITUTION_KINDS", "MODERATOR_ROLES", "REPORT_CATEGORIES", "REPORT_STATUSES",
     "REQUESTER_KINDS", "REVISION_ACTIONS", "REVISION_STATUSES", "SIDO", "SIGUNGU",
     "TIPSTER_ROLES", "VERIFICATION_LEVELS", "AuditEvent", "CorrectionRequest", "Incident",

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mapapp.extensions import db
@@ -31,6 +32,9 @@ class Moderator(UserMixin, db.Model):
     # knowing the password alone is not enough. Only the link token's SHA-256 is kept.
     enrol_token_hash: Mapped[str | None] = mapped_column(String(64))
     enrol_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Tip texts open at once, or folded behind a content note (the default; settings page).
+    show_tip_text: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                server_default=sa_false())
 
     @property
     def is_active(self):

@@ -142,3 +142,19 @@ class SpentFormToken(db.Model):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     spent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class CaseNote(db.Model):
+    """A moderators-only note on an institution's review case. Never public; its text is
+    blanked with the tips' (TIP_RETENTION_DAYS after the case has nothing pending)."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("moderators.id"))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author = relationship("Moderator")
