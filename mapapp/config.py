@@ -95,6 +95,19 @@ class Defaults:
     BURST_RAPID_TIPS = 10
     TIP_RETENTION_DAYS = 90
     PURGE_OVERDUE_HOURS = 25  # a daily purge later than this is reported (log, admin home)
+    # Notifications to moderators (moderation/notifications.py, `flask notify`): e-mail through
+    # this SMTP server (none: e-mail is off), and alerts to a chat tool's webhook, as JSON
+    # signed with HMAC-SHA256 of NOTIFY_WEBHOOK_SECRET (required with a URL).
+    MAIL_SERVER = ""
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = "deepfake-map@localhost"
+    NOTIFY_WEBHOOK_URL = ""
+    NOTIFY_WEBHOOK_SECRET = ""
+    NOTIFY_DEADLINE_HOURS = 6  # alert when a correction request's triage deadline is this near
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Strict"
     SESSION_COOKIE_SECURE = True
@@ -163,6 +176,9 @@ def _settle_public_url(app):
         raise RuntimeError("MAPAPP_ONION_URL must be the onion service's own origin, "
                            "http://<56 letters and digits>.onion (see deploy/torrc)")
     app.config["ONION_URL"] = onion
+    if app.config["NOTIFY_WEBHOOK_URL"] and len(app.config["NOTIFY_WEBHOOK_SECRET"]) < 16:
+        raise RuntimeError("MAPAPP_NOTIFY_WEBHOOK_SECRET must be set (16 characters or more) "
+                           "with MAPAPP_NOTIFY_WEBHOOK_URL: the receiver checks the signature")
 
 
 def limits_are_shared():

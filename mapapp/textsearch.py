@@ -310,3 +310,20 @@ def institution_ids_named(session, query):
     if ids:
         return sorted(ids)
     return sorted(i for i, _score in ranked_matches(session, query, limit=CANDIDATES))
+
+
+def tip_text_clause(session, words):
+    """Pending tips whose text contains `words` (moderators' queue search), as a WHERE clause:
+    pg_trgm's GIN index on PostgreSQL (ILIKE), FTS5's trigram index on SQLite (a phrase of 3
+    letters or more; shorter ones are a LIKE over the table). Migration 0007 makes both."""
+    from mapapp.models import Report
+
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if _postgres(session):
+        return Report.description.ilike(pattern, escape="\\")
+    if len(words) < 3:
+        return Report.description.like(pattern, escape="\\")
+    phrase = '"' + words.replace('"', '""') + '"'
+    return Report.id.in_(text(
+        "SELECT rowid FROM reports_fts WHERE reports_fts MATCH :phrase"
+    ).bindparams(phrase=phrase).columns(column("rowid", Integer)))

@@ -14,7 +14,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from mapapp.labels import choices
 from moderation.accounts import MIN_PASSWORD
@@ -41,6 +48,14 @@ class SettingsForm(FlaskForm):
 
     show_tip_text = BooleanField(_l("Show tip texts at once (otherwise each is folded behind a "
                                     "content note, opened with one click)"))
+    notify_email = StringField(_l("E-mail address for notifications (optional)"),
+                               validators=[Optional(), Length(max=254), Email(
+                                   message=_l("This does not look like an e-mail address."))])
+    digest_hours = SelectField(_l("A summary of what waits"), coerce=int, choices=[
+        SelectChoice(0, _l("never")), SelectChoice(1, _l("every hour")),
+        SelectChoice(4, _l("every 4 hours")), SelectChoice(24, _l("once a day"))])
+    notify_alerts = BooleanField(_l("An alert at once for a burst of tips or a correction "
+                                    "deadline"))
 
 
 class PasswordChangeForm(FlaskForm):

@@ -11,11 +11,13 @@ from mapapp.models import Moderator
 from mapapp.spatial import write_transaction
 from moderation import accounts, bp, sessions
 from moderation.forms import ActionForm, PasswordChangeForm, SettingsForm
+from moderation.notifications import mail_configured
 
 
 def _page(settings_form, password_form, status=200):
     return render_template("moderation/settings.html", settings_form=settings_form,
-                           password_form=password_form, action_form=ActionForm()), status
+                           password_form=password_form, mail_on=mail_configured(),
+                           action_form=ActionForm()), status
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -29,8 +31,15 @@ def settings():
     with write_transaction(db.session):
         moderator = db.session.get(Moderator, current_user.id)
         moderator.show_tip_text = settings_form.show_tip_text.data
+        moderator.notify_email = (settings_form.notify_email.data or "").strip() or None
+        moderator.digest_hours = settings_form.digest_hours.data
+        moderator.notify_alerts = settings_form.notify_alerts.data
+        # The address is the moderator's own business: the audit log says only whether one
+        # is set.
         audit.record(db.session, moderator, "moderator.settings", moderator,
-                     show_tip_text=moderator.show_tip_text)
+                     show_tip_text=moderator.show_tip_text,
+                     notify_email=moderator.notify_email is not None,
+                     digest_hours=moderator.digest_hours, alerts=moderator.notify_alerts)
     flash(_("Settings saved."))
     return redirect(url_for("moderation.settings"))
 

@@ -17,6 +17,7 @@ from mapapp.spatial import write_transaction
 from moderation import accounts, bp, devices, sessions
 from moderation.admin_accounts import RESET
 from moderation.forms import ActionForm, ChoosePasswordForm, CodeForm, LoginForm
+from moderation.notifications import mail_configured
 
 PENDING_SECONDS = 300  # time allowed between the password and the code
 FAILED = 401
@@ -189,7 +190,7 @@ def home():
     return render_template("moderation/home.html", pending=pending,
                            open_corrections=open_corrections,
                            waiting=waiting_for(db.session, current_user.id),
-                           purged=purged, action_form=ActionForm(),
+                           purged=purged, action_form=ActionForm(), mail_on=mail_configured(),
                            minutes_in=int((time.time() - session.get("login_at", time.time()))
                                           // 60))
 

@@ -44,7 +44,8 @@ def test_tip_texts_are_folded_behind_a_content_note_unless_chosen(app, session):
     page = client.get(f"/mod/institutions/{inst}?lang=en").get_data(as_text=True)
     assert re.search(r'<details class="content-note" open>', page)
     assert session.scalar(select(AuditEvent.details).where(
-        AuditEvent.action == "moderator.settings")) == {"show_tip_text": True}
+        AuditEvent.action == "moderator.settings")) == {
+            "show_tip_text": True, "notify_email": False, "digest_hours": 0, "alerts": False}
 
 
 def change_password(client, **fields):

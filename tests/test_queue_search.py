@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from mapapp.models import AuditEvent, Institution, Report, utcnow
 from tests.helpers import csrf_token
@@ -165,3 +165,25 @@ def test_one_tip_moves_on_its_own(app, session, queue):
     assert pending(session, queue["seoul"]) == 1 and pending(session, queue["sejong"]) == 2
     review = alice.get(f"/mod/institutions/{queue['sejong']}").get_data(as_text=True)
     assert f"/mod/tips/{queue['seoul_old']}/place" in review  # a link on each tip
+
+
+def test_quotes_and_short_words_in_the_text_search(app, session, queue):
+    alice = signed_in(app, session, "alice")
+    for words in ('"', '합"성', "''", "합"):
+        assert alice.get(f"/mod/queue?text={words}").status_code == 200, words
+    assert set(groups_shown(alice.get("/mod/queue?text=합").get_data(as_text=True))) == {
+        queue["seoul"], queue["busan"]}
+
+
+def test_a_purged_text_leaves_the_search_index(app, session, runner, backend):
+    tip = add_tip(session, school(session), description="지워질 고유한문장 XYZ")
+    row = session.get(Report, tip)
+    row.status, row.decided_at = "rejected", utcnow() - timedelta(days=100)
+    session.commit()
+    runner.invoke(args=["purge", "--days", "90"])
+    if backend == "sqlite":
+        found = session.execute(text("SELECT rowid FROM reports_fts WHERE reports_fts "
+                                     "MATCH '\"고유한문장\"'")).all()
+        assert found == []
+    assert session.scalar(select(func.count()).select_from(Report).where(
+        Report.description.like("%고유한문장%"))) == 0

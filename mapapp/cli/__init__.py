@@ -45,10 +45,24 @@ def enforce_corrections():
     click.echo(f"{len(hidden)} entries hidden pending review")
 
 
+@click.command("notify")
+@with_appcontext
+def notify():
+    """Send the moderators' alerts and digests that are due (for a timer, every few minutes;
+    deploy/mapapp-notify.timer)."""
+    from mapapp.extensions import db
+    from moderation.notifications import mail_configured, run
+
+    sent = run(db.session)
+    mail = "on" if mail_configured() else "off (no MAIL_SERVER)"
+    click.echo(f"{sent} notifications sent; e-mail {mail}")
+
+
 def register(app):
     """Attach the commands to the app's CLI."""
     app.cli.add_command(init_db)
     app.cli.add_command(corrections)
+    app.cli.add_command(notify)
     app.cli.add_command(geodata)
     app.cli.add_command(demo)
     app.cli.add_command(moderators)

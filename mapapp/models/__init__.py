@@ -9,7 +9,13 @@ from mapapp.models.geo import (
     InstitutionName,
     Region,
 )
-from mapapp.models.people import MODERATOR_ROLES, AuditEvent, Moderator, ModeratorSession
+from mapapp.models.people import (
+    MODERATOR_ROLES,
+    AuditEvent,
+    Moderator,
+    ModeratorSession,
+    NoticeSent,
+)
 from mapapp.models.revisions import (
     HISTORY_CHANGES,
     REVISION_ACTIONS,
@@ -36,7 +42,7 @@ from mapapp.models.tips import (
 
 __all__ = [
     "CORRECTION_PROBLEMS", "CORRECTION_STATUSES", "HISTORY_CHANGES", "INCIDENT_STATUSES",
-    "CaseNote", "InstitutionName",
+    "CaseNote", "InstitutionName", "NoticeSent",
     "INSTITUTION_KINDS", "MODERATOR_ROLES", "REPORT_CATEGORIES", "REPORT_STATUSES",
     "REQUESTER_KINDS", "REVISION_ACTIONS", "REVISION_STATUSES", "SIDO", "SIGUNGU",
     "TIPSTER_ROLES", "VERIFICATION_LEVELS", "AuditEvent", "CorrectionRequest", "Incident",

@@ -35,6 +35,13 @@ class Moderator(UserMixin, db.Model):
     # Tip texts open at once, or folded behind a content note (the default; settings page).
     show_tip_text: Mapped[bool] = mapped_column(Boolean, default=False,
                                                 server_default=sa_false())
+    # Notifications they asked for (moderation/notifications.py): where, a digest every N
+    # hours (0: none), and alerts for bursts and correction deadlines.
+    notify_email: Mapped[str | None] = mapped_column(String(254))
+    digest_hours: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    notify_alerts: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                server_default=sa_false())
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_active(self):
@@ -73,3 +80,13 @@ class ModeratorSession(db.Model):
     moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NoticeSent(db.Model):
+    """A notification delivered (key and channel), so it is sent once; failures are not
+    recorded and are retried. Rows older than a month are dropped."""
+
+    __tablename__ = "notices_sent"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

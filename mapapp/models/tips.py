@@ -39,6 +39,8 @@ class Report(db.Model):
     __table_args__ = (
         Index("ix_reports_status_created_at", "status", "created_at"),
         Index("ix_reports_queue", "status", "institution_id", "created_at"),
+        Index("ix_reports_queue_category", "status", "category", "institution_id",
+              "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
