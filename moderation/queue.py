@@ -177,18 +177,19 @@ NAMED_AT_MOST = 20_000  # more than the gazetteer holds: the ids are always a li
 
 
 def _named(session, name):
-    """Institutions the name search finds, as a list of ids: PostgreSQL misjudges how many a
-    trigram LIKE returns ("초등학교": 7,653 where it guesses 26) and then joins them by a
-    nested loop over every pending tip (0.6 s at 100k); with the list it hashes."""
+    """Institutions the name search finds. PostgreSQL misjudges how many a trigram LIKE
+    returns ("초등학교": 7,653 where it guesses 26) and then joins them by a nested loop over
+    every pending tip (0.6 s at 100k): there the ids go as one array, which it hashes. SQLite
+    does well with the subquery itself (and badly with thousands of parameters)."""
     named = institutions_named_select(session, name)
     if named is None:
         return false()
+    if session.get_bind().dialect.name != "postgresql":
+        return Institution.id.in_(named)
     ids = session.scalars(named.limit(NAMED_AT_MOST + 1)).all()
     if len(ids) > NAMED_AT_MOST:
         return Institution.id.in_(named)
-    if session.get_bind().dialect.name == "postgresql":  # one array, not thousands of params
-        return Institution.id == any_(bindparam("named_ids", ids, type_=ARRAY(Integer)))
-    return Institution.id.in_(ids)
+    return Institution.id == any_(bindparam("named_ids", ids, type_=ARRAY(Integer)))
 
 
 def _with_personal_data(session, institution_ids):

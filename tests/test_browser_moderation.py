@@ -293,3 +293,49 @@ def test_queue_search_by_a_word_then_a_merge_keeps_every_tip(site):
         assert len(after) == 2 and len(set(after)) == 1  # both tips, one group now
         assert alice.locator("article.tip").count() == 2  # the case lists both tips
         assert only_our_origin(requested, base) == []
+
+
+def forget_used_codes(url, username):
+    """Let the next TOTP code through: the test signs in twice within one 30-second step,
+    which the replay check would otherwise (rightly) refuse. Return the account's secret."""
+    from sqlalchemy import create_engine, update
+
+    from mapapp.models import Moderator
+    from mapapp.spatial import engine_options
+
+    engine = create_engine(url, **engine_options(url))
+    with engine.begin() as conn:
+        conn.execute(update(Moderator).where(Moderator.username == username)
+                     .values(totp_last_step=None))
+        secret = conn.execute(select(Moderator.totp_secret).where(
+            Moderator.username == username)).scalar()
+    engine.dispose()
+    return secret
+
+
+def test_a_password_change_signs_out_the_other_browser(site):
+    base, url = site
+    with browser(javascript=False) as (page, _requested):
+        here = moderator(page, base, "alice")
+        elsewhere = page.context.browser.new_context(java_script_enabled=False).new_page()
+        secret = forget_used_codes(url, "alice")
+        elsewhere.goto(f"{base}/mod/login")
+        elsewhere.fill("#username", "alice")
+        elsewhere.fill("#password", PASSWORD)
+        elsewhere.click("button[type=submit]")
+        elsewhere.fill("#code", pyotp.TOTP(secret).now())
+        elsewhere.click("button[type=submit]")
+        assert elsewhere.url.endswith("/mod/")
+
+        secret = forget_used_codes(url, "alice")
+        here.goto(f"{base}/mod/settings?lang=en")
+        here.fill("#current_password", PASSWORD)
+        here.fill("#code", pyotp.TOTP(secret).now())
+        here.fill("#new_password", "a brand new passphrase")
+        here.fill("#repeat", "a brand new passphrase")
+        here.click("form[action$='/settings/password'] button[type=submit]")
+        assert "signed out on every other device" in here.text_content("[role=status]")
+        elsewhere.goto(f"{base}/mod/")
+        assert "/mod/login" in elsewhere.url  # that browser's session ended
+        here.goto(f"{base}/mod/")
+        assert here.url.endswith("/mod/")  # this one goes on
