@@ -128,8 +128,12 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, se
     search = search or Search(sido=sido, kind=kind, flag=flag)
     sido, kind, flag = search.sido, search.kind, search.flag
     bursts = find_bursts(session)
+    tip_clauses = search.tip_clauses(session)
+    if search.name:  # narrow the tips first: only the named institutions' are aggregated
+        named = _named(session, search.name)
+        tip_clauses.append(named(Report.institution_id))
     pending = and_(Report.status == "pending", Report.institution_id.is_not(None),
-                   *search.tip_clauses(session))
+                   *tip_clauses)
     # Only columns of the covering index ix_reports_queue: no table row is read here.
     groups = (select(Report.institution_id.label("institution_id"),
                      func.count().label("tips"), func.min(Report.created_at).label("oldest"))
@@ -146,7 +150,7 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, se
     if flag == "burst":
         filters.append(is_flagged == 0)
     if search.name:
-        filters.append(_named(session, search.name))
+        filters.append(named(Institution.id))
     # Ids only: SQLite computes the select list for every joined row before sorting, and an
     # Institution row would cost a geometry conversion each. The 25 are loaded afterwards.
     if flag == "source":
@@ -159,8 +163,7 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, se
             .join(groups, groups.c.institution_id == Institution.id).where(*filters))
     rows = session.execute(stmt.order_by(is_flagged, groups.c.oldest, Institution.id)
                            .limit(per_page).offset((page - 1) * per_page)).all()
-    total = rows[0][3] if rows else _count_groups(session, filters,
-                                                  search.tip_clauses(session))
+    total = rows[0][3] if rows else _count_groups(session, filters, tip_clauses)
     ids = [row[0] for row in rows]
     institutions = {i.id: i for i in session.scalars(select(Institution)
                                                      .where(Institution.id.in_(ids)))}
@@ -177,19 +180,21 @@ NAMED_AT_MOST = 20_000  # more than the gazetteer holds: the ids are always a li
 
 
 def _named(session, name):
-    """Institutions the name search finds. PostgreSQL misjudges how many a trigram LIKE
+    """A function giving, for an id column, the clause "one of the institutions the name
+    search finds". PostgreSQL misjudges how many a trigram LIKE
     returns ("초등학교": 7,653 where it guesses 26) and then joins them by a nested loop over
     every pending tip (0.6 s at 100k): there the ids go as one array, which it hashes. SQLite
     does well with the subquery itself (and badly with thousands of parameters)."""
     named = institutions_named_select(session, name)
     if named is None:
-        return false()
+        return lambda column: false()
     if session.get_bind().dialect.name != "postgresql":
-        return Institution.id.in_(named)
+        return lambda column: column.in_(named)
     ids = session.scalars(named.limit(NAMED_AT_MOST + 1)).all()
     if len(ids) > NAMED_AT_MOST:
-        return Institution.id.in_(named)
-    return Institution.id == any_(bindparam("named_ids", ids, type_=ARRAY(Integer)))
+        return lambda column: column.in_(named)
+    array = bindparam("named_ids", ids, type_=ARRAY(Integer))
+    return lambda column: column == any_(array)
 
 
 def _with_personal_data(session, institution_ids):

@@ -53,6 +53,31 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("backend", selected, scope="session", indirect=True)
 
 
+SERVICE_MODULES = {"test_reverse_proxy", "test_outages", "test_onion_service",
+                   "test_exact_limits", "test_backup"}
+# Tests of five seconds or more on their own (pytest --durations), left out of --fast.
+SLOW_TESTS = {
+    "test_load_again_is_idempotent", "test_an_upgraded_database_gets_its_forms_at_init",
+    "test_a_flood_from_many_addresses_is_cut_by_the_global_ceiling",
+    "test_the_timer_units_command_purges_a_real_database",
+    "test_a_thousand_guesses_from_elsewhere_leave_the_moderators_device_working",
+}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark tests by what they need, so a quick loop can leave the heavy ones out."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module.startswith("test_browser_"):
+            item.add_marker(pytest.mark.browser)
+        if module in SERVICE_MODULES:
+            item.add_marker(pytest.mark.services)
+        if module.startswith("test_fuzz"):
+            item.add_marker(pytest.mark.fuzz)
+        if item.originalname in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def backend(request):
     """The backend name of this run."""

@@ -86,6 +86,10 @@ def actions(ids):
                                            {"note": "거절", "reply": "r"})],
         "moderation.reply": [(f"/mod/tips/{ids['tips'][0]}/reply", {"reply": "확인 중"})],
         "moderation.bulk_spam": [],  # closes tips: nothing public; the last step below
+        "moderation.bulk_reject": [],  # closes tips too (tests/test_queue_search.py)
+        "moderation.bulk_move": [("/mod/queue/move", {"institution_id": str(ids["fresh_inst"]),
+                                                      "target_id": str(ids["live_inst"]),
+                                                      "confirmed": "yes"})],
         "moderation.place": [(f"/mod/tips/{ids['unlisted']}/place",
                               {"institution_id": str(ids["live_inst"])})],
         "moderation.claim": [(f"/mod/institutions/{ids[k]}/claim", {})
