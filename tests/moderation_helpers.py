@@ -64,3 +64,17 @@ def sign_in(client, session, moderator):
     answer = submit_code(client, code)
     assert answer.status_code == 302 and answer.location.endswith("/mod/"), answer.status_code
     return code
+
+
+def signed_in_as(app, session, name, role="moderator"):
+    """A new moderator, signed in on a client of their own; return (client, moderator)."""
+    client = app.test_client()
+    moderator = make_moderator(session, app, username=name, role=role)
+    sign_in(client, session, moderator)
+    return client, moderator
+
+
+def post_form(client, path, **fields):
+    """POST a moderator's form with a fresh CSRF token (taken from the queue page)."""
+    token = csrf_token(client.get("/mod/queue").get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **fields})

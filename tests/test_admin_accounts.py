@@ -10,38 +10,31 @@ from sqlalchemy import select
 from mapapp.models import AuditEvent, Moderator
 from moderation.admin_accounts import RESET
 from tests.helpers import csrf_token
-from tests.moderation_helpers import PASSWORD, make_moderator, sign_in, submit_password
+from tests.moderation_helpers import (
+    PASSWORD,
+    post_form,
+    signed_in_as,
+    submit_password,
+)
 
 NEW_PASSWORD = "a new passphrase for mina"
 
 
-def signed_in(app, session, name, role="moderator"):
-    client = app.test_client()
-    moderator = make_moderator(session, app, username=name, role=role)
-    sign_in(client, session, moderator)
-    return client, moderator
-
-
-def post(client, path, **fields):
-    token = csrf_token(client.get("/mod/queue").get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **fields})
-
-
 def test_only_admins_see_the_accounts(app, session):
-    admin, _ = signed_in(app, session, "boss", role="admin")
-    mod, mina = signed_in(app, session, "mina")
+    admin, _ = signed_in_as(app, session, "boss", role="admin")
+    mod, mina = signed_in_as(app, session, "mina")
     page = admin.get("/mod/accounts?lang=en").get_data(as_text=True)
     assert 'data-moderator="mina"' in page and "1 devices" in page
     assert mod.get("/mod/accounts").status_code == 403
-    assert post(mod, f"/mod/accounts/{mina.id}/reset").status_code == 403
+    assert post_form(mod, f"/mod/accounts/{mina.id}/reset").status_code == 403
     assert "Accounts" not in mod.get("/mod/?lang=en").get_data(as_text=True)
 
 
 def test_a_reset_ends_sessions_and_the_link_sets_a_new_password_and_authenticator(app,
                                                                                    session):
-    admin, boss = signed_in(app, session, "boss", role="admin")
-    mod, mina = signed_in(app, session, "mina")
-    answer = post(admin, f"/mod/accounts/{mina.id}/reset", lang="en")
+    admin, boss = signed_in_as(app, session, "boss", role="admin")
+    mod, mina = signed_in_as(app, session, "mina")
+    answer = post_form(admin, f"/mod/accounts/{mina.id}/reset", lang="en")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and answer.headers["Cache-Control"].startswith("no-store")
     link = re.search(r'data-testid="link">https?://[^/]+(/mod/enrol/[^<]+)<', html).group(1)
@@ -76,16 +69,16 @@ def test_a_reset_ends_sessions_and_the_link_sets_a_new_password_and_authenticato
 
 
 def test_a_deactivation_ends_every_session_at_once(app, session):
-    admin, _ = signed_in(app, session, "boss", role="admin")
-    mod, mina = signed_in(app, session, "mina")
-    assert post(admin, f"/mod/accounts/{mina.id}/deactivate", reason="떠남").status_code == 302
+    admin, _ = signed_in_as(app, session, "boss", role="admin")
+    mod, mina = signed_in_as(app, session, "mina")
+    assert post_form(admin, f"/mod/accounts/{mina.id}/deactivate", reason="떠남").status_code == 302
     assert mod.get("/mod/").status_code == 302
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "moderator.deactivate"))
     assert (event.actor_name, event.reason, event.details) == ("boss", "떠남", {"sessions": 1})
 
 
 def test_an_admin_cannot_reset_or_deactivate_themselves(app, session):
-    admin, boss = signed_in(app, session, "boss", role="admin")
+    admin, boss = signed_in_as(app, session, "boss", role="admin")
     for action in ("reset", "deactivate"):
-        assert post(admin, f"/mod/accounts/{boss.id}/{action}").status_code == 403
+        assert post_form(admin, f"/mod/accounts/{boss.id}/{action}").status_code == 403
     assert admin.get("/mod/").status_code == 200

@@ -10,15 +10,10 @@ from sqlalchemy import select
 from mapapp import audit
 from mapapp.models import AuditEvent, CaseNote, Report, utcnow
 from mapapp.reports.receipts import public_status
-from tests.helpers import csrf_token
+from tests.moderation_helpers import post_form
 from tests.test_moderation_review import add_tip, school, signed_in
 
 REJECT = {"decision": "reject", "reason": "duplicate"}
-
-
-def post(client, path, **fields):
-    token = csrf_token(client.get("/mod/queue").get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **fields})
 
 
 @pytest.fixture
@@ -35,7 +30,7 @@ def test_viewing_takes_nothing_and_a_claim_is_shown_to_others(app, session, case
     assert bob.get(f"/mod/institutions/{inst}").status_code == 200  # no lock by looking
     assert session.get(Report, tip).locked_by_id is None
     assert public_status(session, session.get(Report, tip)) == "received"
-    assert post(alice, f"/mod/institutions/{inst}/claim").status_code == 302
+    assert post_form(alice, f"/mod/institutions/{inst}/claim").status_code == 302
     seen = bob.get(f"/mod/institutions/{inst}?lang=en").get_data(as_text=True)
     assert "Claimed by alice since" in seen
     queue = bob.get("/mod/queue?lang=en").get_data(as_text=True)
@@ -48,19 +43,19 @@ def test_viewing_takes_nothing_and_a_claim_is_shown_to_others(app, session, case
 def test_a_claim_blocks_others_until_released(app, session, case):
     inst, tip = case
     alice, bob = signed_in(app, session, "alice"), signed_in(app, session, "bob")
-    post(alice, f"/mod/institutions/{inst}/claim")
-    refused = post(bob, f"/mod/institutions/{inst}", **REJECT)
+    post_form(alice, f"/mod/institutions/{inst}/claim")
+    refused = post_form(bob, f"/mod/institutions/{inst}", **REJECT)
     assert refused.status_code == 409
-    taken = post(bob, f"/mod/institutions/{inst}/claim")
+    taken = post_form(bob, f"/mod/institutions/{inst}/claim")
     assert taken.status_code == 302
     assert session.get(Report, tip).locked_by_id != session.scalar(
         select(AuditEvent.actor_id).where(AuditEvent.actor_name == "bob").limit(1))
     assert session.get(Report, tip).status == "pending"
-    post(bob, f"/mod/institutions/{inst}/release")  # not bob's: changes nothing
-    assert post(bob, f"/mod/institutions/{inst}", **REJECT).status_code == 409
-    post(alice, f"/mod/institutions/{inst}/release")
+    post_form(bob, f"/mod/institutions/{inst}/release")  # not bob's: changes nothing
+    assert post_form(bob, f"/mod/institutions/{inst}", **REJECT).status_code == 409
+    post_form(alice, f"/mod/institutions/{inst}/release")
     assert session.get(Report, tip).locked_by_id is None
-    assert post(bob, f"/mod/institutions/{inst}", **REJECT).status_code == 302
+    assert post_form(bob, f"/mod/institutions/{inst}", **REJECT).status_code == 302
     assert session.get(Report, tip).status == "rejected"
     assert session.get(Report, tip).locked_by_id is None  # the decision released it
 
@@ -68,21 +63,21 @@ def test_a_claim_blocks_others_until_released(app, session, case):
 def test_a_claim_lapses(app, session, case):
     inst, tip = case
     alice, bob = signed_in(app, session, "alice"), signed_in(app, session, "bob")
-    post(alice, f"/mod/institutions/{inst}/claim")
+    post_form(alice, f"/mod/institutions/{inst}/claim")
     row = session.get(Report, tip)
     row.locked_until = utcnow() - timedelta(seconds=1)
     session.commit()
     assert "Claimed by" not in bob.get(f"/mod/institutions/{inst}?lang=en").get_data(
         as_text=True)
-    assert post(bob, f"/mod/institutions/{inst}", **REJECT).status_code == 302
+    assert post_form(bob, f"/mod/institutions/{inst}", **REJECT).status_code == 302
 
 
 def test_notes_are_kept_audited_and_purged_with_the_tips(app, session, runner, case):
     inst, tip = case
     alice, bob = signed_in(app, session, "alice"), signed_in(app, session, "bob")
-    assert post(alice, f"/mod/institutions/{inst}/notes",
+    assert post_form(alice, f"/mod/institutions/{inst}/notes",
                 body="교육청에 확인 전화함 <b>x</b>").status_code == 302
-    assert post(alice, f"/mod/institutions/{inst}/notes", body="  ").status_code == 302
+    assert post_form(alice, f"/mod/institutions/{inst}/notes", body="  ").status_code == 302
     page = bob.get(f"/mod/institutions/{inst}").get_data(as_text=True)
     assert "교육청에 확인 전화함 &lt;b&gt;x&lt;/b&gt;" in page and "alice" in page
     note_ids = session.scalars(select(CaseNote.id)).all()
@@ -90,7 +85,7 @@ def test_notes_are_kept_audited_and_purged_with_the_tips(app, session, runner, c
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "case.note"))
     assert event.details == {"note": note_ids[0]} and "교육청" not in str(event.reason)
     # Decided and old enough: the purge blanks the note with the tip.
-    post(alice, f"/mod/institutions/{inst}", **REJECT)
+    post_form(alice, f"/mod/institutions/{inst}", **REJECT)
     session.get(Report, tip).decided_at = utcnow() - timedelta(days=100)
     session.get(CaseNote, note_ids[0]).created_at = utcnow() - timedelta(days=100)
     session.commit()
@@ -105,7 +100,7 @@ def test_notes_are_kept_audited_and_purged_with_the_tips(app, session, runner, c
 def test_a_note_on_a_case_still_open_is_kept(app, session, runner, case):
     inst, _tip = case
     alice = signed_in(app, session, "alice")
-    post(alice, f"/mod/institutions/{inst}/notes", body="아직 검토 중")
+    post_form(alice, f"/mod/institutions/{inst}/notes", body="아직 검토 중")
     note = session.scalar(select(CaseNote))
     note.created_at, note_id = utcnow() - timedelta(days=100), note.id
     session.commit()
@@ -116,7 +111,7 @@ def test_a_note_on_a_case_still_open_is_kept(app, session, runner, case):
 def test_notes_are_never_public(client, app, session, case):
     inst, _tip = case
     alice = signed_in(app, session, "alice")
-    post(alice, f"/mod/institutions/{inst}/notes", body="NOTE-SECRET-TEXT")
+    post_form(alice, f"/mod/institutions/{inst}/notes", body="NOTE-SECRET-TEXT")
     for path in ("/", "/list", "/api/v1/points", "/api/v1/incidents.csv",
                  "/api/v1/incidents.geojson", "/feed.atom", "/stats"):
         assert b"NOTE-SECRET-TEXT" not in client.get(path).data, path

@@ -9,17 +9,14 @@ from sqlalchemy import select
 
 from mapapp.models import AuditEvent, Moderator
 from tests.helpers import csrf_token
-from tests.moderation_helpers import PASSWORD, make_moderator, sign_in, submit_password
+from tests.moderation_helpers import (
+    PASSWORD,
+    signed_in_as,
+    submit_password,
+)
 from tests.test_moderation_review import add_tip, school
 
 NEW_PASSWORD = "a much longer new passphrase"
-
-
-def signed_in(app, session, name, role="moderator"):
-    client = app.test_client()
-    moderator = make_moderator(session, app, username=name, role=role)
-    sign_in(client, session, moderator)
-    return client, moderator
 
 
 def next_code(session, moderator):
@@ -29,7 +26,7 @@ def next_code(session, moderator):
 
 
 def test_tip_texts_are_folded_behind_a_content_note_unless_chosen(app, session):
-    client, _moderator = signed_in(app, session, "yuna")
+    client, _moderator = signed_in_as(app, session, "yuna")
     inst = school(session)
     add_tip(session, inst, description="단체방에 합성 사진이 올라왔습니다")
     page = client.get(f"/mod/institutions/{inst}?lang=en").get_data(as_text=True)
@@ -55,7 +52,7 @@ def change_password(client, **fields):
 
 def test_a_password_change_needs_the_password_and_a_code_and_signs_out_other_devices(
         app, session):
-    here, moderator = signed_in(app, session, "jiho")
+    here, moderator = signed_in_as(app, session, "jiho")
     elsewhere = app.test_client()
     sign_in_again = submit_password(elsewhere, "jiho")
     assert sign_in_again.status_code == 302
@@ -98,16 +95,16 @@ def test_a_password_change_needs_the_password_and_a_code_and_signs_out_other_dev
 
 def test_password_change_attempts_are_limited(app, session, monkeypatch):
     monkeypatch.setitem(app.config, "TOTP_LIMIT", "2 per 15 minutes")
-    here, moderator = signed_in(app, session, "dana")
+    here, moderator = signed_in_as(app, session, "dana")
     bad = {"current_password": "wrong wrong wrong", "code": "000000",
            "new_password": NEW_PASSWORD, "repeat": NEW_PASSWORD}
     assert [change_password(here, **bad).status_code for _ in range(3)] == [400, 400, 429]
 
 
 def test_moderators_see_their_own_audit_entries_and_admins_all(app, session):
-    mod_a, a = signed_in(app, session, "moda")
-    mod_b, b = signed_in(app, session, "modb")
-    admin, _admin = signed_in(app, session, "boss", role="admin")
+    mod_a, a = signed_in_as(app, session, "moda")
+    mod_b, b = signed_in_as(app, session, "modb")
+    admin, _admin = signed_in_as(app, session, "boss", role="admin")
     own = mod_a.get("/mod/audit?lang=en&actor=modb").get_data(as_text=True)
     assert "Your actions" in own
     assert "moda" in own and "modb" not in own.split("<h1>", 1)[1]
@@ -118,7 +115,7 @@ def test_moderators_see_their_own_audit_entries_and_admins_all(app, session):
 
 
 def test_the_home_page_says_how_long_the_moderator_has_been_signed_in(app, session):
-    client, _moderator = signed_in(app, session, "sora")
+    client, _moderator = signed_in_as(app, session, "sora")
     html = client.get("/mod/?lang=en").get_data(as_text=True)
     assert "You have been signed in for 0 minutes." in html
     with client.session_transaction() as cookie:

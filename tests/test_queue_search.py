@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from mapapp.models import AuditEvent, Institution, Report, utcnow
-from tests.helpers import csrf_token
+from tests.moderation_helpers import post_form
 from tests.test_moderation_review import add_tip, school, signed_in
 
 HWIGYEONG = "B000001838"  # 서울휘경초등학교, Seoul
@@ -96,27 +96,21 @@ def test_the_tip_text_search_is_for_moderators_only(client, queue):
         assert "텔레그램 방에 합성 사진".encode() not in client.get(path).data
 
 
-def post(client, path, **fields):
-    token = csrf_token(client.get("/mod/queue").get_data(as_text=True))
-    data = {"csrf_token": token, **fields}
-    return client.post(path, data=data)
-
-
 def test_bulk_reject_asks_then_rejects_with_the_reason(app, session, queue):
     alice = signed_in(app, session, "alice")
     ids = [str(queue["sejong"]), str(queue["busan"])]
-    asked = post(alice, "/mod/queue/reject?lang=en", institution_id=ids,
+    asked = post_form(alice, "/mod/queue/reject?lang=en", institution_id=ids,
                  reason="not_verifiable")
     assert asked.status_code == 200 and "2 pending tips in 2 groups" in asked.get_data(
         as_text=True)
     assert pending(session, queue["sejong"]) == 1
-    done = post(alice, "/mod/queue/reject", institution_id=ids, reason="not_verifiable",
+    done = post_form(alice, "/mod/queue/reject", institution_id=ids, reason="not_verifiable",
                 confirmed="yes")
     assert done.status_code == 302
     assert {session.get(Report, queue[k]).decision_reason for k in ("tip_sejong",
                                                                        "tip_busan")} == {
         "not_verifiable"}
-    refused = post(alice, "/mod/queue/reject", institution_id=[str(queue["seoul"])],
+    refused = post_form(alice, "/mod/queue/reject", institution_id=[str(queue["seoul"])],
                    reason="made-up", confirmed="yes")
     assert refused.status_code == 302 and pending(session, queue["seoul"]) == 2
 
@@ -126,10 +120,10 @@ def test_bulk_move_merges_groups_and_keeps_every_tip(app, session, queue):
     before = session.scalar(select(func.count()).select_from(Report).where(
         Report.status == "pending"))
     sources = [str(queue["sejong"]), str(queue["busan"])]
-    page = post(alice, "/mod/queue/move", institution_id=sources, target_q="서울휘경초")
+    page = post_form(alice, "/mod/queue/move", institution_id=sources, target_q="서울휘경초")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and f'name="target_id" value="{queue["seoul"]}"' in html
-    done = post(alice, "/mod/queue/move", institution_id=sources,
+    done = post_form(alice, "/mod/queue/move", institution_id=sources,
                 target_id=str(queue["seoul"]), confirmed="yes")
     assert done.status_code == 302
     assert pending(session, queue["seoul"]) == 4
@@ -146,11 +140,11 @@ def test_bulk_move_merges_groups_and_keeps_every_tip(app, session, queue):
 
 def test_a_move_onto_a_checked_group_or_a_claimed_group_is_refused(app, session, queue):
     alice, bob = signed_in(app, session, "alice"), signed_in(app, session, "bob")
-    post(bob, f"/mod/institutions/{queue['busan']}/claim")
-    onto_itself = post(alice, "/mod/queue/move", institution_id=[str(queue["seoul"])],
+    post_form(bob, f"/mod/institutions/{queue['busan']}/claim")
+    onto_itself = post_form(alice, "/mod/queue/move", institution_id=[str(queue["seoul"])],
                        target_id=str(queue["seoul"]), confirmed="yes")
     assert onto_itself.status_code == 200  # asked again: a group cannot move onto itself
-    post(alice, "/mod/queue/move", institution_id=[str(queue["busan"]), str(queue["sejong"])],
+    post_form(alice, "/mod/queue/move", institution_id=[str(queue["busan"]), str(queue["sejong"])],
          target_id=str(queue["seoul"]), confirmed="yes")
     assert pending(session, queue["busan"]) == 1  # bob holds it: left alone
     assert pending(session, queue["sejong"]) == 0 and pending(session, queue["seoul"]) == 3
@@ -158,7 +152,7 @@ def test_a_move_onto_a_checked_group_or_a_claimed_group_is_refused(app, session,
 
 def test_one_tip_moves_on_its_own(app, session, queue):
     alice = signed_in(app, session, "alice")
-    moved = post(alice, f"/mod/tips/{queue['seoul_old']}/place",
+    moved = post_form(alice, f"/mod/tips/{queue['seoul_old']}/place",
                  institution_id=str(queue["sejong"]))
     assert moved.status_code == 302
     assert session.get(Report, queue["seoul_old"]).institution_id == queue["sejong"]
