@@ -95,8 +95,7 @@ def bulk_move():
 
     def move(me, institution, tips):
         for tip in tips:
-            tip.institution_id = target.id
-            tip.sido_code, tip.sigungu_code = target.sido_code, target.sigungu_code
+            decisions.file_under(tip, target)
             tip.locked_by_id = tip.locked_until = None
         audit.record(db.session, me, "tips.move", target, source=institution.id,
                      tips=[t.id for t in tips])

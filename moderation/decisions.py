@@ -162,10 +162,15 @@ def propose_edit(session, moderator, incident, values, basis, correction_id=None
                              basis, correction_id=correction_id)
 
 
-def place_tip(session, moderator, tip, institution):
-    """Attach a tip that named an unlisted place to a gazetteer institution."""
+def file_under(tip, institution):
+    """Put a tip in an institution's group, with that institution's regions."""
     tip.institution_id = institution.id
     tip.sido_code, tip.sigungu_code = institution.sido_code, institution.sigungu_code
+
+
+def place_tip(session, moderator, tip, institution):
+    """Attach a tip that named an unlisted place to a gazetteer institution."""
+    file_under(tip, institution)
     audit.record(session, moderator, "tip.place", tip, institution=institution.id)
 
 

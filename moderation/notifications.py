@@ -158,12 +158,14 @@ def run(session, now=None):
                                      lambda p=person, s=subject, t=text: send_mail(
                                          p.notify_email, s, t))
     if mail_configured():
+        digest = None  # the same counts for everyone: read once, when a digest is due
         for person in watchers:
             due = person.digest_hours and (person.last_digest_at is None or (
                 person.last_digest_at <= now - timedelta(hours=person.digest_hours)))
             if not due:
                 continue
-            waiting, text = digest_text(session)
+            digest = digest or digest_text(session)
+            waiting, text = digest
             if not waiting:
                 continue
             # One per period: the key names the digest this one follows.

@@ -5,7 +5,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from geodata.regions import region_names
 from mapapp import publishing
@@ -20,7 +20,7 @@ from mapapp.models import (
     Report,
 )
 from mapapp.spatial import write_transaction
-from moderation import bp, claims, decisions, revisions
+from moderation import bp, bulk, claims, decisions, revisions
 from moderation import queue as queue_module
 from moderation.forms import ActionForm, DecisionForm, NoteForm, ReplyForm
 from moderation.queue import Search, find_bursts, queue_page, unlisted_tips
@@ -154,11 +154,7 @@ def bulk_spam():
         abort(400)
     ids = [v for v in request.form.getlist("institution_id", type=int) if v > 0]
     if request.form.get("confirmed") != "yes":
-        chosen = db.session.execute(
-            select(Institution, func.count(Report.id)).join(
-                Report, Report.institution_id == Institution.id)
-            .where(Institution.id.in_(ids), Report.status == "pending")
-            .group_by(Institution.id).order_by(Institution.name_ko)).all()
+        chosen = bulk.chosen_groups(ids)
         if not chosen:
             flash(_l("Check at least one group with pending tips first."))
             return redirect(url_for("moderation.queue"))
