@@ -26,7 +26,9 @@ def test_only_admins_see_the_accounts(app, session):
     page = admin.get("/mod/accounts?lang=en").get_data(as_text=True)
     assert 'data-moderator="mina"' in page and "1 devices" in page
     assert mod.get("/mod/accounts").status_code == 403
-    assert post_form(mod, f"/mod/accounts/{mina.id}/reset").status_code == 403
+    _, other = signed_in_as(app, session, "jun")
+    for action in ("reset", "deactivate"):  # another moderator's account, not their own
+        assert post_form(mod, f"/mod/accounts/{other.id}/{action}").status_code == 403
     assert "Accounts" not in mod.get("/mod/?lang=en").get_data(as_text=True)
 
 
