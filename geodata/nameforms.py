@@ -21,6 +21,8 @@ import unicodedata
 from korean_romanizer.romanizer import Romanizer
 
 # Longest first: the first suffix that matches is used.
+ENGLISH_NAME_LENGTH = 200  # institutions.name_en
+FORM_LENGTH = 400  # institution_names.form: a 200-syllable name romanizes to over 600 letters
 SHORT_FORMS = (("여자고등학교", "여고"), ("여자중학교", "여중"), ("여자대학교", "여대"),
                ("고등학교", "고"), ("중학교", "중"), ("초등학교", "초"), ("대학교", "대"))
 ENGLISH_KINDS = (("여자고등학교", "Girls' High School"), ("여자중학교", "Girls' Middle School"),
@@ -111,6 +113,11 @@ def _roman(hangul):
     return roman[:1].upper() + roman[1:]
 
 
+def english_name(name_ko, prefixes=()):
+    """Return romanize()'s English name, cut to the length the institutions table keeps."""
+    return romanize(name_ko, prefixes)[:ENGLISH_NAME_LENGTH].rstrip()
+
+
 def romanize(name_ko, prefixes=()):
     """Return an English name: the Revised Romanization of the proper name with the kind
     translated (서울휘경초등학교 → "Seoul Hwigyeong Elementary School")."""
@@ -141,7 +148,7 @@ def name_forms(name_ko, name_en, prefixes):
     forms += [(split_kind(n)[0], PROPER) for n in names]
     seen, result = set(), []
     for text, what in forms:
-        form = normalise(text)
+        form = normalise(text)[:FORM_LENGTH]
         key = (form, what == PROPER)  # a proper name is kept even when it is the whole name
         if len(form) >= 2 and key not in seen:
             seen.add(key)

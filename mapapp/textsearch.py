@@ -23,10 +23,10 @@ from geodata.nameforms import (
     NAME,
     PROPER,
     SHORT,
+    english_name,
     name_forms,
     normalise,
     proper_part,
-    romanize,
     sido_short_name,
 )
 from geodata.regions import region_names
@@ -70,7 +70,7 @@ def _romanize_new_names(session, _context, _instances):
     """Give an institution added without an English name its romanization (a moderator's)."""
     for item in session.new:
         if isinstance(item, Institution) and item.name_ko and not item.name_en:
-            item.name_en = romanize(item.name_ko, city_prefixes())
+            item.name_en = english_name(item.name_ko, city_prefixes())
 
 
 @event.listens_for(Session, "after_flush")
@@ -94,7 +94,7 @@ def ensure_forms(session):
         return 0
     prefixes = city_prefixes()
     for institution in session.scalars(select(Institution).where(Institution.name_en.is_(None))):
-        institution.name_en = romanize(institution.name_ko, prefixes)
+        institution.name_en = english_name(institution.name_ko, prefixes)
     session.flush()
     write_forms(session)
     return session.scalar(select(func.count(func.distinct(InstitutionName.institution_id))))
