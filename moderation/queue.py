@@ -129,28 +129,30 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, se
     sido, kind, flag = search.sido, search.kind, search.flag
     bursts = find_bursts(session)
     tip_clauses = search.tip_clauses(session)
-    if search.name:  # narrow the tips first: only the named institutions' are aggregated
-        named = _named(session, search.name)
-        tip_clauses.append(named(Report.institution_id))
     pending = and_(Report.status == "pending", Report.institution_id.is_not(None),
                    *tip_clauses)
-    # Only columns of the covering index ix_reports_queue: no table row is read here.
-    groups = (select(Report.institution_id.label("institution_id"),
-                     func.count().label("tips"), func.min(Report.created_at).label("oldest"))
-              .where(pending).group_by(Report.institution_id).subquery())
     is_flagged = case((or_(Institution.sigungu_code.in_(bursts.sigungu | bursts.rapid_sigungu
                                                         or {""}),
                            Institution.sido_code.in_(bursts.sido or {""}),
                            Institution.id.in_(bursts.rapid_institutions or {0})), 0), else_=1)
-    filters = []
+    filters = []  # on the institution's own columns
     if sido:
         filters.append(Institution.sido_code == sido)
     if kind:
         filters.append(Institution.kind == kind)
     if flag == "burst":
         filters.append(is_flagged == 0)
+    grouped = pending
     if search.name:
+        # The name search narrows the tips before they are grouped, and the institution filters
+        # narrow the names first: 초등학교 in one 시/도 is hundreds of ids, not thousands.
+        named = _named(session, search.name, filters)
+        grouped = and_(pending, named(Report.institution_id))
         filters.append(named(Institution.id))
+    # Only columns of the covering index ix_reports_queue: no table row is read here.
+    groups = (select(Report.institution_id.label("institution_id"),
+                     func.count().label("tips"), func.min(Report.created_at).label("oldest"))
+              .where(grouped).group_by(Report.institution_id).subquery())
     # Ids only: SQLite computes the select list for every joined row before sorting, and an
     # Institution row would cost a geometry conversion each. The 25 are loaded afterwards.
     if flag == "source":
@@ -164,6 +166,7 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, se
     rows = session.execute(stmt.order_by(is_flagged, groups.c.oldest, Institution.id)
                            .limit(per_page).offset((page - 1) * per_page)).all()
     total = rows[0][3] if rows else _count_groups(session, filters, tip_clauses)
+    # The page's own ids already carry the name filter: the tips of these 25 are read by id.
     ids = [row[0] for row in rows]
     institutions = {i.id: i for i in session.scalars(select(Institution)
                                                      .where(Institution.id.in_(ids)))}
@@ -179,15 +182,17 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, se
 NAMED_AT_MOST = 20_000  # more than the gazetteer holds: the ids are always a list
 
 
-def _named(session, name):
+def _named(session, name, filters=()):
     """A function giving, for an id column, the clause "one of the institutions the name
-    search finds". PostgreSQL misjudges how many a trigram LIKE
-    returns ("초등학교": 7,653 where it guesses 26) and then joins them by a nested loop over
-    every pending tip (0.6 s at 100k): there the ids go as one array, which it hashes. SQLite
-    does well with the subquery itself (and badly with thousands of parameters)."""
+    search finds" (among those the institution `filters` keep). PostgreSQL misjudges how many
+    a trigram LIKE returns ("초등학교": 7,653 where it guesses 26) and then joins them by a
+    nested loop over every pending tip (0.6 s at 100k): there the ids go as one array, which
+    it hashes. SQLite does well with the subquery itself (and badly with thousands of
+    parameters)."""
     named = institutions_named_select(session, name)
     if named is None:
         return lambda column: false()
+    named = named.where(*filters)
     if session.get_bind().dialect.name != "postgresql":
         return lambda column: column.in_(named)
     ids = session.scalars(named.limit(NAMED_AT_MOST + 1)).all()
