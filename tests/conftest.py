@@ -5,9 +5,12 @@ The PostGIS run uses a throwaway database created from MAPAPP_TEST_POSTGRES (an 
 unreachable, unless `--db sqlite` is given.
 """
 
+import hashlib
 import os
+import shutil
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -125,15 +128,50 @@ def database_url(backend, tmp_path_factory):
         yield url
 
 
+ROOT = Path(__file__).resolve().parent.parent
+# What the prepared database is made from: a change to any of these makes a new one.
+DATABASE_SOURCES = ("migrations", "geodata", "mapapp/models")
+
+
+def cached_database(database_url):
+    """Where a prepared SpatiaLite file is kept between runs, or None when not asked for.
+
+    MAPAPP_TEST_DB_CACHE names a folder (the mutation bench sets it: each mutant is a new pytest
+    session, and migrating and loading the gazetteer would take most of its time). The file is
+    named by a hash of everything that builds it, so a stale one is never used.
+    """
+    folder = os.environ.get("MAPAPP_TEST_DB_CACHE")
+    if not folder or not database_url.startswith("sqlite:///"):
+        return None
+    digest = hashlib.sha256()
+    for source in DATABASE_SOURCES:
+        for path in sorted((ROOT / source).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+    return Path(folder) / f"{digest.hexdigest()[:16]}.sqlite"
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     """An app on a migrated database holding the full gazetteer."""
+    cached = cached_database(database_url)
+    target = Path(database_url.removeprefix("sqlite:///"))
+    if cached is not None and cached.exists():
+        shutil.copyfile(cached, target)
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
-    with app.app_context():
-        upgrade()
-        load_all(db.session)
-        db.session.commit()
-        db.session.remove()
+    if cached is None or not cached.exists():
+        with app.app_context():
+            upgrade()
+            load_all(db.session)
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{uuid.uuid4().hex[:8]}.part")
+            shutil.copyfile(target, partial)
+            partial.replace(cached)
     yield app
     with app.app_context():
         db.engine.dispose()
