@@ -19,9 +19,10 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 def add_tip(session, institution_id, minutes_ago=60, **fields):
     """Add a pending tip and return its id (requests close the test's ORM objects)."""
     institution = session.get(Institution, institution_id)
-    values = {"description": "사진이 공유되었습니다", **fields}
+    values = {"description": "사진이 공유되었습니다", "occurred_month": date(2024, 8, 1),
+              **fields}
     tip = Report(institution_id=institution.id, sido_code=institution.sido_code,
-                 sigungu_code=institution.sigungu_code, occurred_month=date(2024, 8, 1),
+                 sigungu_code=institution.sigungu_code,
                  category="chatroom_sharing", receipt_lookup=secrets.token_hex(4),
                  receipt_hash="!test", created_at=utcnow() - timedelta(minutes=minutes_ago),
                  **values)

@@ -1,6 +1,5 @@
-"""The onion service: the sample torrc is valid for Tor, the sample nginx block gives every
-Tor circuit its own limits, and clear-web tip pages offer the onion address only when one is
-configured."""
+"""The onion service: the sample torrc is valid for Tor, and the sample nginx block gives every
+Tor circuit its own limits (tests/test_onion_location.py: the header the clear-web pages send)."""
 
 import json
 import re
@@ -21,30 +20,6 @@ from tests.services import free_port, serve_nginx
 ROOT = Path(__file__).resolve().parent.parent
 ONION = "http://" + "a" * 56 + ".onion"  # a made-up onion address
 ONION_HOST = ONION.removeprefix("http://")
-
-TIP_PAGES = ("/report", "/report/status")
-
-
-def test_onion_location_only_when_configured_and_only_on_tip_pages(client, app, monkeypatch,
-                                                                   incidents):
-    tip_pages = (*TIP_PAGES, f"/incidents/{incidents['sejong']}/correction",
-                 "/corrections/status")
-    for url in tip_pages:
-        assert "Onion-Location" not in client.get(url).headers
-    monkeypatch.setitem(app.config, "ONION_URL", ONION)
-    for url in tip_pages:
-        assert client.get(url + "?lang=en").headers["Onion-Location"] == ONION + url + "?lang=en"
-    for url in ("/", "/list", "/api/v1/points", f"/incidents/{incidents['sejong']}"):
-        assert "Onion-Location" not in client.get(url).headers, url
-    on_onion = client.get("/report", headers={"Host": ONION.removeprefix("http://")})
-    assert "Onion-Location" not in on_onion.headers
-
-
-@pytest.mark.parametrize("value", ["http://example.onion", "https://" + "a" * 56 + ".onion",
-                                   ONION + "/report", "javascript:alert(1)"])
-def test_a_malformed_onion_address_is_refused_at_start(value):
-    with pytest.raises(RuntimeError, match="ONION_URL"):
-        create_app({**TEST_CONFIG, "ONION_URL": value})
 
 
 def test_the_sample_torrc_is_valid_for_tor(tmp_path):
