@@ -1,6 +1,7 @@
 """The public map in a real browser: clusters, a 시/도 filter, a popup, history, the choropleth."""
 
 import re
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -28,13 +29,20 @@ def shown_count(page):
     return int(re.search(r"\d+", page.text_content("[data-testid=count]")).group())
 
 
-def wait_until(page, expression, seconds=10):
-    """Poll a JavaScript expression (wait_for_function evals in the page, which our CSP forbids)."""
-    for _ in range(int(seconds * 10)):
-        if page.evaluate(expression):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {expression}")
+def wait_until(page, expression, seconds=30):
+    """Wait until a JavaScript expression about the page's own state is true.
+
+    wait_for_function would do this, but it compiles the expression inside the page, which our
+    CSP forbids; so it is read from outside, each animation frame, up to a deadline. The
+    deadline is generous: on a busy machine the map's animations take longer, never shorter.
+    """
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never true within {seconds} s: {expression}")
+        # The next frame (or 100 ms, should frames be held back): no fixed delay to guess.
+        page.evaluate("new Promise(done => { requestAnimationFrame(() => done());"
+                      " setTimeout(done, 100); })")
 
 
 def count_is(page, number):
