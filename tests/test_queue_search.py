@@ -69,6 +69,12 @@ def test_search_by_institution_name_region_category_and_dates(app, session, queu
     assert shown("q=서울휘경초") == {queue["seoul"]}
     assert shown("q=휘경") >= {queue["seoul"]} and queue["busan"] not in shown("q=휘경")
     assert shown("q=가") == set()  # too short to name anything
+    # A name with institution filters: the filters narrow the name's matches, never widen them.
+    assert shown("q=서울휘경초&sido=11") == {queue["seoul"]}
+    assert shown("q=서울휘경초&sido=26") == set()
+    assert shown("q=서울휘경초&kind=elementary") == {queue["seoul"]}
+    assert shown("q=서울휘경초&kind=university") == set()
+    assert shown("q=학교&sido=36") <= {queue["sejong"]}
     assert shown("sido=36") == {queue["sejong"]}
     assert shown("category=other") == {queue["seoul"]}
     recent = (utcnow() - timedelta(days=1)).date().isoformat()
