@@ -98,11 +98,11 @@ def history(session, incident):
 def test_approving_tips_records_the_decision_and_proposes_publication(session, team):
     ana, _bo, _cy = team
     institution = session.get(Institution, school(session))
-    tips = tips_of(session, institution.id, months=((2024, 3), (2024, 9)))
+    tips = tips_of(session, institution.id, months=((2024, 6), (2024, 3), (2024, 9)))
     before = utcnow()
     incident = decisions.approve(session, ana, institution, tips, dict(VALUES), "  기사 두 건 ")
     assert (incident.status, incident.report_count, incident.institution_id) == (
-        "draft", 2, institution.id)
+        "draft", 3, institution.id)
     for tip in tips:
         assert (tip.status, tip.decided_by_id, tip.incident_id) == ("approved", ana.id,
                                                                     incident.id)
@@ -111,6 +111,10 @@ def test_approving_tips_records_the_decision_and_proposes_publication(session, t
     assert (revision.action, revision.author_id, revision.basis) == ("publish", ana.id,
                                                                      "기사 두 건")
     assert sorted(revision.tip_ids) == sorted(t.id for t in tips)
+    assert revision.base == {"status": "draft", "institution_id": institution.id,
+                             "level": incident.verification_level, "summary_ko": "",
+                             "summary_en": "", "sources": [], "first_month": "2024-06",
+                             "last_month": "2024-06", "retraction_note": ""}
     # The period covers every tip behind it, whatever the form said.
     assert (revision.proposed["first_month"], revision.proposed["last_month"]) == (
         "2024-03", "2024-09")
@@ -338,6 +342,12 @@ def test_every_public_change_is_in_the_history_with_its_values(session, team):
     assert line.created_at == incident.published_at
     other = session.scalar(select(Institution.id).where(Institution.id != incident.institution_id)
                            .limit(1))
+    english = decisions.propose_edit(session, ana, incident, {"summary_ko": "요약",
+                                                              "summary_en": " English "}, "기사")
+    revisions.approve(session, bo, english)
+    assert incident.public_summary_en == "English"
+    sourceless = decisions.proposal(incident, sources=None)
+    assert sourceless["sources"] == [] and incident.public_sources
     edit = decisions.propose_edit(session, ana, incident, {
         "summary_ko": "새 요약", "summary_en": "", "level": "officially_confirmed",
         "first_month": "2024-01", "sources": ["https://news.example/b"],
@@ -345,6 +355,7 @@ def test_every_public_change_is_in_the_history_with_its_values(session, team):
     revisions.approve(session, bo, edit)
     assert incident.public_summary_en is None and incident.institution_id == other
     assert history(session, incident)[1:] == [
+        ("summary", None, None, None),
         ("level", "media_reported", "officially_confirmed", None),
         ("period", "2024-08/2024-08", "2024-01/2024-08", None),
         ("summary", None, None, None), ("sources", None, None, None),
@@ -418,10 +429,13 @@ def test_sending_back_returns_only_its_own_tips(session, team):
     ana, bo, _cy = team
     incident = published(session, team)  # its first tip stays approved
     institution = session.get(Institution, incident.institution_id)
-    more = tips_of(session, institution.id, months=((2024, 9), (2024, 10)))
+    more = tips_of(session, institution.id, months=((2024, 9), (2024, 10), (2024, 11)))
     decisions.approve(session, ana, institution, more, {"summary_ko": "더"}, "기사")
-    assert incident.report_count == 3
+    assert incident.report_count == 4
     revision = revisions.pending_revision(session, incident.id)
+    spam = more.pop()  # marked spam since: it stays closed when the rest go back
+    spam.status = "spam"
+    session.flush()
     refused("say why it goes back", revisions.send_back, session, bo, revision, " ")
     refused("say why it goes back", revisions.send_back, session, bo, revision, None)
     revisions.send_back(session, bo, revision, " " + "왜" * 600)
@@ -432,8 +446,8 @@ def test_sending_back_returns_only_its_own_tips(session, team):
         assert (tip.status, tip.incident_id, tip.decided_by_id, tip.decided_at) == (
             "pending", None, None, None)
     first = session.scalars(select(Report).where(Report.incident_id == incident.id)).all()
-    assert len(first) == 1 and first[0].status == "approved"
-    assert incident.report_count == 1
+    assert len(first) == 2 and {t.status for t in first} == {"approved", "spam"}
+    assert incident.report_count == 2
     assert_event(session, bo, "revision.return", revision, reason="왜" * 500,
                  incident=incident.id, tips=sorted(t.id for t in more))
 

@@ -268,7 +268,8 @@ def test_attempts_are_counted_in_memory_while_the_store_is_down(app, ctx, monkey
     key = "store-down"
     assert attempts.take("2/minute", key) is not None
     assert limiter._storage_dead is True
-    assert "rate-limit storage unreachable: counting attempts in memory" in caplog.text
+    assert "rate-limit storage unreachable: counting attempts in memory" in [
+        r.getMessage() for r in caplog.records]
     assert attempts.take("2/minute", key) is not None
     assert attempts.take("2/minute", key) is None  # the fallback counts per key too
     assert attempts.take("2/minute", "another key") is not None
@@ -291,7 +292,8 @@ def test_a_count_that_cannot_be_given_back_is_logged(app, ctx, caplog):
     strategy.storage = Gone()
     ticket = attempts.Ticket(taken=[(strategy, parse("2/minute"), "k")])
     ticket.give_back()
-    assert "could not give an attempt back" in caplog.text and ticket.taken == []
+    assert [r.getMessage() for r in caplog.records] == ["could not give an attempt back"]
+    assert ticket.taken == []
 
 
 # --- addresses: never kept, never logged ----------------------------------------------------
@@ -326,9 +328,11 @@ def test_request_lines_are_silenced_once_however_many_apps_start(app):
 
     from mapapp.security import DropRequestLines, silence_request_logs
 
-    silence_request_logs()
-    silence_request_logs()
     werkzeug = logging.getLogger("werkzeug")
+    for old in [f for f in werkzeug.filters if isinstance(f, DropRequestLines)]:
+        werkzeug.removeFilter(old)  # as in a new process
+    silence_request_logs()
+    silence_request_logs()
     assert sum(isinstance(f, DropRequestLines) for f in werkzeug.filters) == 1
 
 
