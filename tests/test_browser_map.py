@@ -45,6 +45,14 @@ def wait_until(page, expression, seconds=30):
                       " setTimeout(done, 100); })")
 
 
+def settled(map_name):
+    """A JavaScript condition: the map is not moving and has drawn its latest data (map.js sets
+    aria-busy on #map-wrap while a request is out)."""
+    return (f"!window[{map_name!r}]._animatingZoom && "
+            "!document.querySelector('.leaflet-cluster-anim') && "
+            "!document.getElementById('map-wrap').hasAttribute('aria-busy')")
+
+
 def count_is(page, number):
     wait_until(page, "document.querySelector('[data-testid=count]').textContent"
                      f".match(/\\d+/)[0] === '{number}'")
@@ -123,8 +131,7 @@ def test_map_filters_popup_history_and_choropleth(site):
             assert click_inside_map(page, ".marker-cluster")
             wait_until(page, f"(window[{map_name!r}].getZoom() > {zoom} || "
                              "document.querySelector('.leaflet-marker-icon.pin')) && "
-                             f"!window[{map_name!r}]._animatingZoom && "
-                             "!document.querySelector('.leaflet-cluster-anim')")
+                             + settled(map_name))
         # A click meant for a cluster may land on a pin drawn over it and open its popup:
         # Leaflet then fades that one out for 200 ms beside the new one. Read only one.
         wait_until(page, "document.querySelectorAll('.leaflet-popup').length === 1 && "

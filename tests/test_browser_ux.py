@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests.live import CHROMIUM, CHROMIUM_ARGS, PNG, TILE_HOST, demo_site
-from tests.test_browser_map import shown_count, wait_loaded, wait_until
+from tests.test_browser_map import settled, shown_count, wait_loaded, wait_until
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
@@ -94,7 +94,8 @@ def test_region_bubbles_never_overlap_and_keep_every_incident(counted_site):
             view = "sido" if zoom < 8 else "sigungu"
             wait_until(page, f"window[{name!r}].getZoom() === {zoom} && "
                              f"document.getElementById('map-wrap').dataset.loaded === '{view}'"
-                             " && document.querySelector('.leaflet-marker-icon.bubble')")
+                             " && document.querySelector('.leaflet-marker-icon.bubble') && "
+                             + settled(name))
             boxes = bubble_boxes(page)
             assert sum(box[4] for box in boxes) == total, zoom  # nothing lost by merging
             for i, a in enumerate(boxes):
@@ -112,6 +113,7 @@ def test_a_keyboard_alone_opens_a_popup(named_site):
         page.goto(named_site + "/?sido=11")
         wait_loaded(page, "points")
         name = page.get_attribute("#map-wrap", "data-map")
+        wait_until(page, settled(name))
         page.focus("#map-wrap .leaflet-container")
         for _ in range(15):
             page.keyboard.press("Tab")
@@ -126,8 +128,7 @@ def test_a_keyboard_alone_opens_a_popup(named_site):
             page.keyboard.press("Enter")  # a cluster: zoom in (or open it in place)
             wait_until(page, f"(window[{name!r}].getZoom() > {zoom} || "
                              "document.querySelector('.leaflet-marker-icon.pin')) && "
-                             f"!window[{name!r}]._animatingZoom && "
-                             "!document.querySelector('.leaflet-cluster-anim')")
+                             + settled(name))
             assert page.evaluate("document.activeElement.classList.contains("
                                  "'leaflet-container')")  # focus stays on the map
         page.wait_for_selector(".leaflet-popup-content .popup a")

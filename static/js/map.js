@@ -296,6 +296,9 @@
     if (!force && key === lastKey) return Promise.resolve();
     lastKey = key;
     var mine = ++generation;
+    // Busy until this answer is drawn: screen readers wait for it, and so can a test.
+    wrap.setAttribute("aria-busy", "true");
+    var done = function () { if (mine === generation) wrap.removeAttribute("aria-busy"); };
     var outlines = regionShapes(mode === "regions" ? filters.sido : "");
     var count = points(Object.assign({ view: "count" }, filters));
     return Promise.all([outlines, points(params), count]).then(function (answers) {
@@ -318,10 +321,12 @@
         drawBubbles(payload);
       }
       wrap.dataset.loaded = payload.view;
+      done();
     }).catch(function () {
       if (mine !== generation) return;
       lastKey = null;
       say(labels.failed);
+      done();
     });
   }
 
