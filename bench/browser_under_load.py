@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def spin(stop):
-    while not stop.is_set():
+def spin(stop, parent):
+    while not stop.is_set() and os.getppid() == parent:  # ends with its parent, however killed
         for _ in range(100_000):
             pass
 
@@ -32,7 +32,7 @@ def main():
     parser.add_argument("--db", default="both")
     args, pytest_args = parser.parse_known_args()
     stop = multiprocessing.Event()
-    spinners = [multiprocessing.Process(target=spin, args=(stop,), daemon=True)
+    spinners = [multiprocessing.Process(target=spin, args=(stop, os.getpid()), daemon=True)
                 for _ in range(os.cpu_count() or 2)]
     for process in spinners:
         process.start()
