@@ -483,9 +483,10 @@ def test_waiting_for_lists_what_a_moderator_may_still_approve(session, team, app
     first = published(session, team)
     second = published(session, team, institution_id=session.scalar(
         select(Institution.id).where(Institution.id != first.institution_id).limit(1)))
+    # Written second but proposed first: the list goes by when, not by row number.
+    newer = decisions.propose_edit(session, bo, second, {"summary_ko": "나중"}, "기사")
     older = decisions.propose_edit(session, ana, first, {"summary_ko": "먼저"}, "기사")
     older.created_at = utcnow() - timedelta(hours=1)
-    newer = decisions.propose_edit(session, bo, second, {"summary_ko": "나중"}, "기사")
     session.flush()
     assert revisions.waiting_for(session, cy.id) == [older, newer]
     assert revisions.waiting_for(session, cy.id, limit=1) == [older]
