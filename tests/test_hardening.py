@@ -3,6 +3,7 @@ origin only, feeds that stay XML, error pages that link only to us, the page cac
 no visitor's text, bodies of the wrong type refused, numbers beyond the databases' integers, and
 one tip per form token."""
 
+import io
 import re
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
@@ -135,6 +136,22 @@ def test_a_json_body_is_refused_without_a_crash(client, path, body):
 
 def test_an_empty_post_is_a_plain_csrf_refusal(client):
     assert client.post("/report").status_code == 400
+
+
+def test_a_typed_body_that_is_empty_is_still_refused(client):
+    """Only a POST with no type and no body is left to the CSRF check."""
+    assert client.post("/report", data="", content_type="application/json").status_code == 415
+
+
+@pytest.mark.parametrize("path", ["/report", "/report/status", "/corrections/status"])
+def test_a_file_upload_is_refused_and_told_to_use_words(client, path):
+    """No file is ever accepted: possessing the material is a crime. The refusal says so."""
+    answer = client.post(path + "?lang=en", data={"file": (io.BytesIO(b"\x89PNG"), "a.png")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 415
+    assert "Files cannot be sent here" in answer.get_data(as_text=True)
+    other = client.post(path + "?lang=en", data="x", content_type="text/plain")
+    assert "Files cannot be sent here" not in other.get_data(as_text=True)
 
 
 def tip_form(client, app, token, **changes):
