@@ -143,15 +143,27 @@ def test_a_typed_body_that_is_empty_is_still_refused(client):
     assert client.post("/report", data="", content_type="application/json").status_code == 415
 
 
+FILES_REFUSED = ("Files cannot be sent here. Please describe what happened in words; never "
+                 "send images or videos.")
+OWN_FORMS_ONLY = "This address only accepts the site's own forms."
+
+
 @pytest.mark.parametrize("path", ["/report", "/report/status", "/corrections/status"])
-def test_a_file_upload_is_refused_and_told_to_use_words(client, path):
-    """No file is ever accepted: possessing the material is a crime. The refusal says so."""
-    answer = client.post(path + "?lang=en", data={"file": (io.BytesIO(b"\x89PNG"), "a.png")},
+def test_a_file_upload_is_refused_and_told_to_use_words(client, app, path):
+    """No file is ever accepted: possessing the material is a crime. The refusal says so, in
+    the visitor's language (Korean by default)."""
+    from flask_babel import gettext
+
+    with app.test_request_context("/"):
+        files_refused, own_forms_only = gettext(FILES_REFUSED), gettext(OWN_FORMS_ONLY)
+    assert files_refused != FILES_REFUSED and own_forms_only != OWN_FORMS_ONLY
+    answer = client.post(path, data={"file": (io.BytesIO(b"\x89PNG"), "a.png")},
                          content_type="multipart/form-data")
-    assert answer.status_code == 415
-    assert "Files cannot be sent here" in answer.get_data(as_text=True)
-    other = client.post(path + "?lang=en", data="x", content_type="text/plain")
-    assert "Files cannot be sent here" not in other.get_data(as_text=True)
+    assert answer.status_code == 415 and files_refused in answer.get_data(as_text=True)
+    other = client.post(path, data="x", content_type="text/plain")
+    assert other.status_code == 415
+    assert own_forms_only in other.get_data(as_text=True)
+    assert files_refused not in other.get_data(as_text=True)
 
 
 def tip_form(client, app, token, **changes):
