@@ -87,6 +87,12 @@ def published(session, team, institution_id=None, months=((2024, 8),)):
     return incident
 
 
+def published_next_door(session, team, incident):
+    """A second published incident, at another institution."""
+    return published(session, team, institution_id=session.scalar(
+        select(Institution.id).where(Institution.id != incident.institution_id).limit(1)))
+
+
 def history(session, incident):
     return [(h.change, h.from_value, h.to_value, h.note) for h in session.scalars(
         select(IncidentHistory).where(IncidentHistory.incident_id == incident.id)
@@ -369,8 +375,7 @@ def test_every_public_change_is_in_the_history_with_its_values(session, team):
 def test_one_proposal_waits_per_incident(session, team):
     ana, bo, cy = team
     incident = published(session, team)
-    neighbour = published(session, team, institution_id=session.scalar(
-        select(Institution.id).where(Institution.id != incident.institution_id).limit(1)))
+    neighbour = published_next_door(session, team, incident)
     mine = decisions.propose_edit(session, ana, incident, {"summary_ko": "하나"}, "기사")
     theirs = decisions.propose_edit(session, bo, neighbour, {"summary_ko": "둘"}, "기사")
     assert revisions.pending_revision(session, incident.id) is mine
@@ -481,8 +486,7 @@ def test_sending_back_every_tip_of_a_draft_leaves_it_at_zero(session, team):
 def test_waiting_for_lists_what_a_moderator_may_still_approve(session, team, app):
     ana, bo, cy = team
     first = published(session, team)
-    second = published(session, team, institution_id=session.scalar(
-        select(Institution.id).where(Institution.id != first.institution_id).limit(1)))
+    second = published_next_door(session, team, first)
     # Written second but proposed first: the list goes by when, not by row number.
     newer = decisions.propose_edit(session, bo, second, {"summary_ko": "나중"}, "기사")
     older = decisions.propose_edit(session, ana, first, {"summary_ko": "먼저"}, "기사")
