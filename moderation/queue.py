@@ -166,11 +166,11 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, se
     rows = session.execute(stmt.order_by(is_flagged, groups.c.oldest, Institution.id)
                            .limit(per_page).offset((page - 1) * per_page)).all()
     total = rows[0][3] if rows else _count_groups(session, filters, tip_clauses)
-    # The page's own ids already carry the name filter: the tips of these 25 are read by id.
     ids = [row[0] for row in rows]
     institutions = {i.id: i for i in session.scalars(select(Institution)
                                                      .where(Institution.id.in_(ids)))}
     incidents, flagged = _open_incidents(session, ids), _with_personal_data(session, ids)
+    # The page's ids already carry the name filter: these 25 groups' tips are read by id.
     sourced = set(session.scalars(select(Report.institution_id).distinct().where(
         pending, Report.institution_id.in_(ids), Report.source_url.is_not(None))))
     result = [Group(institutions[iid], tips, oldest, iid in sourced, iid in flagged,
