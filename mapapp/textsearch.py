@@ -314,12 +314,17 @@ def institution_ids_named(session, query):
 
 def tip_text_clause(session, words):
     """Pending tips whose text contains `words` (moderators' queue search), as a WHERE clause:
-    pg_trgm's GIN index on PostgreSQL (ILIKE), FTS5's trigram index on SQLite (a phrase of 3
-    letters or more; shorter ones are a LIKE over the table). Migration 0007 makes both."""
+    pg_trgm's GIN index on PostgreSQL (ILIKE, or LIKE for words without case), FTS5's trigram
+    index on SQLite (a phrase of 3 letters or more; shorter ones are a LIKE over the table).
+    Both ignore case. Migration 0007 makes both indexes."""
     from mapapp.models import Report
 
     pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if _postgres(session):
+        if words.lower() == words.upper():
+            # No letter with a case (Hangul, digits): LIKE finds the same tips as ILIKE at a
+            # quarter of the cost (ILIKE folds every row's text; 105 ms against 26 at 100k).
+            return Report.description.like(pattern, escape="\\")
         return Report.description.ilike(pattern, escape="\\")
     if len(words) < 3:
         return Report.description.like(pattern, escape="\\")

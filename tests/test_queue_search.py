@@ -187,3 +187,16 @@ def test_a_purged_text_leaves_the_search_index(app, session, runner, backend):
         assert found == []
     assert session.scalar(select(func.count()).select_from(Report).where(
         Report.description.like("%고유한문장%"))) == 0
+
+
+def test_the_text_search_ignores_case_and_keeps_korean_exact(app, session, queue):
+    """On PostgreSQL words without case go through LIKE, the others through ILIKE: either way
+    a moderator's word finds the tip whatever its case."""
+    telegram = add_tip(session, queue["sejong"], description="Telegram 방 DEEPFAKE 공유")
+    alice = signed_in(app, session, "alice")
+    for words in ("telegram", "TELEGRAM", "Deepfake", "방 deep"):
+        assert groups_shown(alice.get(f"/mod/queue?text={words}").get_data(as_text=True)) == [
+            queue["sejong"]], words
+    assert groups_shown(alice.get("/mod/queue?text=텔레그램 방").get_data(as_text=True)) == [
+        queue["seoul"]]
+    assert session.get(Report, telegram).status == "pending"
