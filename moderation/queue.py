@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
 )
 
-from mapapp.models import Incident, Institution, Report, utcnow
+from mapapp.models import Incident, Institution, QueueGroup, Report, utcnow
 from mapapp.textsearch import institutions_named_select, tip_text_clause
 
 PER_PAGE = 25
@@ -122,8 +122,10 @@ def _midnight(day):
 def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, search=None):
     """Return (groups, total groups, bursts) for one page of the queue.
 
-    Tips are aggregated per institution first (reports only), then joined to institutions
-    for the filters and the page: the shape that stays fast with 100k pending tips.
+    Without conditions on the tips, the groups are the database's own count of each
+    institution's pending tips (queue_groups, kept by triggers): one row per institution.
+    With them (words, category, dates), the matching tips are grouped per institution first
+    (reports only), then joined to institutions for the filters and the page.
     """
     search = search or Search(sido=sido, kind=kind, flag=flag)
     sido, kind, flag = search.sido, search.kind, search.flag
@@ -142,17 +144,10 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, se
         filters.append(Institution.kind == kind)
     if flag == "burst":
         filters.append(is_flagged == 0)
-    grouped = pending
-    if search.name:
-        # The name search narrows the tips before they are grouped, and the institution filters
-        # narrow the names first: 초등학교 in one 시/도 is hundreds of ids, not thousands.
-        named = _named(session, search.name, filters)
-        grouped = and_(pending, named(Report.institution_id))
+    named = _named(session, search.name, filters) if search.name else None
+    groups = _groups(pending, named) if tip_clauses else QueueGroup.__table__
+    if named:
         filters.append(named(Institution.id))
-    # Only columns of the covering index ix_reports_queue: no table row is read here.
-    groups = (select(Report.institution_id.label("institution_id"),
-                     func.count().label("tips"), func.min(Report.created_at).label("oldest"))
-              .where(grouped).group_by(Report.institution_id).subquery())
     # Ids only: SQLite computes the select list for every joined row before sorting, and an
     # Institution row would cost a geometry conversion each. The 25 are loaded afterwards.
     if flag == "source":
@@ -165,7 +160,8 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, se
             .join(groups, groups.c.institution_id == Institution.id).where(*filters))
     rows = session.execute(stmt.order_by(is_flagged, groups.c.oldest, Institution.id)
                            .limit(per_page).offset((page - 1) * per_page)).all()
-    total = rows[0][3] if rows else _count_groups(session, filters, tip_clauses)
+    total = rows[0][3] if rows else session.scalar(  # a page past the end
+        select(func.count()).select_from(stmt.subquery()))
     ids = [row[0] for row in rows]
     institutions = {i.id: i for i in session.scalars(select(Institution)
                                                      .where(Institution.id.in_(ids)))}
@@ -177,6 +173,18 @@ def queue_page(session, page=1, sido="", kind="", flag="", per_page=PER_PAGE, se
                     incidents.get(iid), bursts.flags_for(institutions[iid]))
               for iid, tips, oldest, _groups in rows]
     return result, total, bursts
+
+
+def _groups(pending, named):
+    """The pending tips that match a search, grouped per institution. A name narrows the tips
+    before they are grouped, and the institution filters narrowed the names first: 초등학교 in
+    one 시/도 is hundreds of ids, not thousands."""
+    if named:
+        pending = and_(pending, named(Report.institution_id))
+    # Only columns of the covering indexes (ix_reports_queue...): no table row is read here.
+    return (select(Report.institution_id.label("institution_id"),
+                   func.count().label("tips"), func.min(Report.created_at).label("oldest"))
+            .where(pending).group_by(Report.institution_id).subquery())
 
 
 NAMED_AT_MOST = 20_000  # more than the gazetteer holds: the ids are always a list
@@ -213,15 +221,6 @@ def _with_personal_data(session, institution_ids):
     flagged = cast(Report.personal_data_flags, String).not_in(("[]", ""))
     return set(session.scalars(select(Report.institution_id).distinct().where(
         Report.status == "pending", Report.institution_id.in_(institution_ids), flagged)))
-
-
-def _count_groups(session, filters, tip_clauses=()):
-    """Count institutions with pending tips under the filters (no aggregation needed)."""
-    stmt = select(func.count(distinct(Report.institution_id))).where(
-        Report.status == "pending", Report.institution_id.is_not(None), *tip_clauses)
-    if filters:
-        stmt = stmt.join(Institution, Institution.id == Report.institution_id).where(*filters)
-    return session.scalar(stmt)
 
 
 def _open_incidents(session, institution_ids):

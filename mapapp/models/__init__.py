@@ -36,6 +36,7 @@ from mapapp.models.tips import (
     CaseNote,
     CorrectionRequest,
     Incident,
+    QueueGroup,
     Report,
     SpentFormToken,
 )
@@ -46,7 +47,8 @@ __all__ = [
     "INSTITUTION_KINDS", "MODERATOR_ROLES", "REPORT_CATEGORIES", "REPORT_STATUSES",
     "REQUESTER_KINDS", "REVISION_ACTIONS", "REVISION_STATUSES", "SIDO", "SIGUNGU",
     "TIPSTER_ROLES", "VERIFICATION_LEVELS", "AuditEvent", "CorrectionRequest", "Incident",
-    "IncidentHistory", "Institution", "Moderator", "ModeratorSession", "Region", "Report",
+    "IncidentHistory", "Institution", "Moderator", "ModeratorSession", "QueueGroup", "Region",
+    "Report",
     "Revision",
     "RevisionApproval", "SpentFormToken", "month_start", "utcnow",
 ]
