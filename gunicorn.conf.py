@@ -44,9 +44,12 @@ logger_class = PrivateLogger
 
 
 def pre_fork(server, worker):
-    """Settle the master's heap before a worker is forked (mapapp/memory.py)."""
+    """Make the caches every worker needs, then settle the master's heap before a worker is
+    forked (mapapp/memory.py), so the workers share them."""
     from mapapp.memory import settle_heap
+    from mapapp.textsearch import warm
 
+    warm()
     settle_heap()
 
 

@@ -50,6 +50,7 @@ def run(backend, tips, repeat):
     from mapapp import create_app, demo
     from mapapp.extensions import db
     from mapapp.models import Moderator
+    from mapapp.textsearch import warm
     from moderation import sessions
     from tests.conftest import TEST_CONFIG, throwaway_database
 
@@ -67,6 +68,7 @@ def run(backend, tips, repeat):
             token = sessions.start(db.session, moderator)  # a live server-side session
             db.session.commit()
             moderator_id = moderator.id
+        warm()  # as gunicorn's master does before forking its workers
         client = app.test_client()
         with client.session_transaction() as s:
             s["_user_id"], s["_fresh"], s["sid"] = str(moderator_id), True, token

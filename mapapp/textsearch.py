@@ -130,6 +130,12 @@ def _words():
     return _WORDS[0]
 
 
+def warm():
+    """Read the region names and make the region words now, not in a moderator's or a
+    visitor's first search (about 100 ms): gunicorn's master calls it before forking."""
+    _words()
+
+
 def region_words():
     """Return {normalised region word: [[시/도 codes], [시/군/구 codes]]} (for the mirror's
     browser-side search, which parses as parse() does)."""

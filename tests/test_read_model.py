@@ -294,13 +294,15 @@ def test_names_that_pick_the_same_schools_share_and_others_do_not(client, incide
 
 
 def test_gunicorn_settles_the_heap_before_each_fork():
-    """The workers start with the application frozen out of the collector's sight and a
-    young generation of YOUNG_COLLECTION_EVERY (a quarter of a cold export build otherwise)."""
+    """The workers start with the region names read (shared, not read again in each worker's
+    first search), the application frozen out of the collector's sight and a young
+    generation of YOUNG_COLLECTION_EVERY (a quarter of a cold export build otherwise)."""
     import gc
     import importlib.util
     from pathlib import Path
 
-    from mapapp import memory
+    from geodata.regions import region_names
+    from mapapp import memory, textsearch
 
     path = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
     spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
@@ -309,7 +311,10 @@ def test_gunicorn_settles_the_heap_before_each_fork():
     threshold = gc.get_threshold()
     try:
         gc.unfreeze()
+        region_names.cache_clear()
+        textsearch._WORDS.clear()
         conf.pre_fork(None, None)
+        assert region_names.cache_info().currsize == 1 and textsearch._WORDS  # made once
         assert gc.get_freeze_count() > 1000
         assert gc.get_threshold()[0] == memory.YOUNG_COLLECTION_EVERY > threshold[0]
     finally:
