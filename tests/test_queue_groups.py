@@ -18,6 +18,14 @@ from tests.test_moderation_review import add_tip, school, signed_in
 PENDING = (Report.status == "pending", Report.institution_id.is_not(None))
 
 
+def tip_row(institution_id, created_at, status="pending"):
+    """A tips table row, for inserts that go around the ORM (as bulk loads and psql do)."""
+    return {"institution_id": institution_id, "occurred_month": date(2024, 8, 1),
+            "category": "other", "status": status, "receipt_lookup": secrets.token_hex(8),
+            "receipt_hash": "!test", "personal_data_flags": [], "is_demo": False,
+            "created_at": created_at}
+
+
 def counted(session):
     """{institution id: (tips, oldest)} as queue_groups holds it."""
     session.expire_all()
@@ -91,11 +99,8 @@ def test_a_flood_on_one_school_is_counted_and_cleared_in_one_statement(app, sess
                                                                         two_schools):
     a, _b = two_schools
     now = utcnow()
-    session.execute(Report.__table__.insert(), [
-        {"institution_id": a, "occurred_month": date(2024, 8, 1), "category": "other",
-         "status": "pending", "receipt_lookup": f"f{n:07d}", "receipt_hash": "!test",
-         "personal_data_flags": [], "is_demo": False,
-         "created_at": now - timedelta(seconds=n)} for n in range(500)])
+    session.execute(Report.__table__.insert(),
+                    [tip_row(a, now - timedelta(seconds=n)) for n in range(500)])
     session.commit()
     assert in_step(session)[a][0] == 500
     session.execute(update(Report).where(Report.institution_id == a, Report.created_at < now
@@ -159,13 +164,10 @@ def test_two_moderators_at_once_leave_the_oldest_time_right(app, two_schools, se
         engine = db.engine
     old_time, new_time = utcnow() - timedelta(days=9), utcnow() - timedelta(hours=1)
     with engine.begin() as conn:
-        ids = [conn.execute(Report.__table__.insert().returning(Report.id), {
-            "institution_id": a, "occurred_month": date(2024, 8, 1), "category": "other",
-            "status": status, "receipt_lookup": secrets.token_hex(8)[:16],
-            "receipt_hash": "!test", "personal_data_flags": [], "is_demo": False,
-            "created_at": created}).scalar_one()
-            for status, created in (("rejected", old_time), ("pending", new_time),
-                                    ("pending", new_time))]
+        ids = [conn.execute(Report.__table__.insert().returning(Report.id),
+                            tip_row(a, created, status)).scalar_one()
+               for status, created in (("rejected", old_time), ("pending", new_time),
+                                       ("pending", new_time))]
     try:
         sender, rejecter = engine.connect(), engine.connect()
         back = sender.begin()
