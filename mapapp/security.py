@@ -73,7 +73,6 @@ def configure_login(login_manager):
     """
     login_manager.session_protection = None
     login_manager._session_identifier_generator = lambda: ""
-    login_manager.login_view = "moderation.login"
 
 
 def trust_proxies(app):
@@ -128,10 +127,16 @@ def csp_nonce():
     return nonce
 
 
+TEMPLATE_PLACEHOLDER = re.compile(r"\{[^}]*\}")
+
+
 def content_security_policy(nonce):
-    """Build the CSP: our own origin, plus the configured tile host for images only."""
-    tile = urlsplit(current_app.config["TILE_URL"].replace("{", "").replace("}", ""))
-    tile_origin = f"{tile.scheme}://{tile.netloc}" if tile.netloc else ""
+    """Build the CSP: our own origin, plus the configured tile host for images only. A
+    placeholder in that host (Leaflet's {s}: a.tile…, b.tile…, c.tile…) becomes the CSP's
+    wildcard label (*.tile…); a tile URL on our own origin adds nothing."""
+    tile = urlsplit(current_app.config["TILE_URL"])
+    host = TEMPLATE_PLACEHOLDER.sub("*", tile.netloc)
+    tile_origin = f"{tile.scheme}://{host}" if host else ""
     img = " ".join(part for part in ("'self'", "data:", tile_origin) if part)
     return "; ".join(
         [

@@ -26,15 +26,35 @@ def routes(app, incident_id):
             yield method, path, rule.endpoint
 
 
+# The whole policy, directive by directive: any drift (a wider source, a lost directive) fails.
+POLICY = {"default-src": "'self'", "img-src": "'self' data: https://tile.openstreetmap.org",
+          "connect-src": "'self'", "font-src": "'self'", "object-src": "'none'",
+          "base-uri": "'none'", "form-action": "'self'", "frame-ancestors": "'none'"}
+FIXED_HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
+                 "X-Frame-Options": "DENY",
+                 "Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
+                 "Cross-Origin-Opener-Policy": "same-origin"}
+
+
+def directives(csp):
+    """{directive: its sources} of a Content-Security-Policy (each directive once)."""
+    pairs = [part.strip().split(" ", 1) for part in csp.split(";")]
+    found = dict(pairs)
+    assert len(found) == len(pairs), csp
+    return found
+
+
 def check_headers(answer, where, private):
     """Assert the headers every answer must carry."""
     headers = answer.headers
-    csp = headers.get("Content-Security-Policy", "")
-    script_src = re.search(r"script-src ([^;]*)", csp)
-    assert script_src and "'unsafe-inline'" not in script_src.group(1), where
-    assert "'unsafe-eval'" not in csp and "frame-ancestors 'none'" in csp, where
-    assert headers.get("Referrer-Policy") == "no-referrer", where
-    assert headers.get("X-Content-Type-Options") == "nosniff", where
+    policy = directives(headers.get("Content-Security-Policy", ""))
+    scripts = policy.pop("script-src", "")
+    assert re.fullmatch(r"'self' 'nonce-[\w-]{24,}'", scripts), where  # nothing inline
+    assert policy.pop("style-src", "") == scripts, where
+    assert policy == POLICY, where
+    for name, value in FIXED_HEADERS.items():
+        assert headers.get(name) == value, (where, name)
+    assert "Strict-Transport-Security" not in headers, where  # production only (over HTTPS)
     if private:
         assert "no-store" in headers.get("Cache-Control", ""), where
     if answer.mimetype == "text/html":
@@ -91,3 +111,33 @@ def test_error_pages_carry_the_headers_too(client, app, monkeypatch, database_ur
         error = broken.test_client().get("/boom")
     assert error.status_code == 500 and "ZeroDivisionError" not in error.get_data(as_text=True)
     check_headers(error, "500", private=False)
+
+
+def test_production_answers_ask_for_https_for_a_year(database_url):
+    production = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                             "ENV_NAME": "production", "SECRET_KEY": "x" * 40,
+                             "PUBLIC_URL": "https://map.example.org"})
+    for path in ("/", "/healthz", "/report", "/no-such-page"):
+        answer = production.test_client().get(path)
+        assert answer.headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains"), path
+        assert answer.headers["X-Frame-Options"] == "DENY", path
+
+
+@pytest.mark.parametrize(("tile_url", "img_src"), [
+    ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+     "'self' data: https://tile.openstreetmap.org"),
+    # Leaflet's subdomains: a.tile…, b.tile…, c.tile… all load, nothing else does.
+    ("https://{s}.tiles.example.org/{z}/{x}/{y}{r}.png", "'self' data: https://*.tiles.example.org"),
+    ("https://tiles.example.org:8443/osm/{z}/{x}/{y}.png",
+     "'self' data: https://tiles.example.org:8443"),
+    ("/static/tiles/{z}/{x}/{y}.png", "'self' data:"),  # our own origin: no other source
+    ("", "'self' data:"),  # no tiles
+])
+def test_the_tile_host_is_the_only_other_image_source(client, app, monkeypatch, tile_url,
+                                                      img_src):
+    monkeypatch.setitem(app.config, "TILE_URL", tile_url)
+    policy = directives(client.get("/").headers["Content-Security-Policy"])
+    assert policy["img-src"] == img_src
+    assert all("example.org" not in sources and "openstreetmap" not in sources
+               for name, sources in policy.items() if name != "img-src")

@@ -19,6 +19,7 @@ def test_onion_location_only_when_configured_and_only_on_tip_pages(client, app, 
     monkeypatch.setitem(app.config, "ONION_URL", ONION)
     for url in tip_pages:
         assert client.get(url + "?lang=en").headers["Onion-Location"] == ONION + url + "?lang=en"
+        assert client.get(url).headers["Onion-Location"] == ONION + url  # no stray "?"
     for url in ("/", "/list", "/api/v1/points", f"/incidents/{incidents['sejong']}"):
         assert "Onion-Location" not in client.get(url).headers, url
     on_onion = client.get("/report", headers={"Host": ONION.removeprefix("http://")})
