@@ -53,6 +53,11 @@ def settled(map_name):
             "!document.getElementById('map-wrap').hasAttribute('aria-busy')")
 
 
+# A popup is open (not one fading out after its close: Leaflet sets its opacity to 0 first).
+POPUP_OPEN = ("[...document.querySelectorAll('.leaflet-popup')]"
+              ".some(p => p.style.opacity !== '0')")
+
+
 def count_is(page, number):
     wait_until(page, "document.querySelector('[data-testid=count]').textContent"
                      f".match(/\\d+/)[0] === '{number}'")
@@ -121,19 +126,25 @@ def test_map_filters_popup_history_and_choropleth(site):
         wait_until(page, f"window[{map_name!r}].getZoom() > {zoom_before}")
         assert "sido=11" in page.get_attribute("a[data-keep-filters]", "href")
 
-        # Open a popup: zoom into clusters until a single institution's pin shows. After each
-        # click, wait on the map itself: a new zoom level reached and no animation running, or
-        # a cluster opened in place (spiderfied) at the last zoom.
-        for _ in range(12):
-            if click_inside_map(page, ".leaflet-marker-icon.pin"):
+        # Open a popup: zoom into clusters until a single institution's pin shows, and click
+        # it. Before each click the map must be still (no zoom, no cluster animation, its latest
+        # data drawn); after a cluster click, wait for a new zoom level, a cluster opened in
+        # place (spiderfied) at the last zoom, or a popup. An open popup ends the search: a
+        # click meant for a cluster may land on a pin drawn over it and open its popup, and a
+        # second click on that pin would close it again (Leaflet toggles). A click that found
+        # nothing (the pin moved while the busy machine delivered it) is simply made again.
+        for _ in range(16):
+            wait_until(page, settled(map_name))
+            if page.evaluate(POPUP_OPEN):
                 break
+            if click_inside_map(page, ".leaflet-marker-icon.pin"):
+                continue
             zoom = page.evaluate(f"window[{map_name!r}].getZoom()")
             assert click_inside_map(page, ".marker-cluster")
-            wait_until(page, f"(window[{map_name!r}].getZoom() > {zoom} || "
+            wait_until(page, f"({POPUP_OPEN} || window[{map_name!r}].getZoom() > {zoom} || "
                              "document.querySelector('.leaflet-marker-icon.pin')) && "
                              + settled(map_name))
-        # A click meant for a cluster may land on a pin drawn over it and open its popup:
-        # Leaflet then fades that one out for 200 ms beside the new one. Read only one.
+        # A popup that is closing fades out for 200 ms beside the new one. Read only one.
         wait_until(page, "document.querySelectorAll('.leaflet-popup').length === 1 && "
                          "document.querySelector('.leaflet-popup-content .popup a')")
         href = page.get_attribute(".leaflet-popup-content .popup a", "href")
