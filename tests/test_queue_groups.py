@@ -198,4 +198,5 @@ def test_two_moderators_at_once_leave_the_oldest_time_right(app, two_schools, se
     finally:
         with engine.begin() as conn:
             conn.execute(delete(Report).where(Report.id.in_(ids)))
-            assert conn.execute(select(func.count()).select_from(QueueGroup)).scalar() == 0
+            assert conn.execute(select(func.count()).select_from(QueueGroup).where(
+                QueueGroup.institution_id == a)).scalar() == 0
