@@ -8,6 +8,7 @@ import re
 import pytest
 
 from mapapp import create_app
+from mapapp.extensions import db
 from tests.conftest import TEST_CONFIG
 from tests.helpers import csrf_token
 from tests.moderation_helpers import make_moderator, sign_in
@@ -117,11 +118,15 @@ def test_production_answers_ask_for_https_for_a_year(database_url):
     production = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
                              "ENV_NAME": "production", "SECRET_KEY": "x" * 40,
                              "PUBLIC_URL": "https://map.example.org"})
-    for path in ("/", "/healthz", "/report", "/no-such-page"):
-        answer = production.test_client().get(path)
-        assert answer.headers["Strict-Transport-Security"] == (
-            "max-age=31536000; includeSubDomains"), path
-        assert answer.headers["X-Frame-Options"] == "DENY", path
+    try:
+        for path in ("/", "/healthz", "/report", "/no-such-page"):
+            answer = production.test_client().get(path)
+            assert answer.headers["Strict-Transport-Security"] == (
+                "max-age=31536000; includeSubDomains"), path
+            assert answer.headers["X-Frame-Options"] == "DENY", path
+    finally:
+        with production.app_context():
+            db.engine.dispose()  # its own pool: no connection left for the collector
 
 
 @pytest.mark.parametrize(("tile_url", "img_src"), [
